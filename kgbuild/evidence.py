@@ -1,0 +1,78 @@
+"""Locating evidence quotes in their documents (Web Annotation text selectors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONTEXT_CHARS = 32
+
+
+class QuoteError(ValueError):
+    """A quote that is not in the text, or is there more than once."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A located quote: offsets in Unicode code points, end exclusive, as Web Annotation says."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+
+def locate(text: str, quote: str, prefix: str | None = None) -> Span:
+    """Find ``quote`` once in ``text`` (or once right after ``prefix``)."""
+    if not quote.strip():
+        raise QuoteError("the quote is empty")
+    if prefix:
+        hits = _all(text, prefix + quote)
+        start_shift = len(prefix)
+        what = f"{prefix!r} followed by the quote"
+    else:
+        hits = _all(text, quote)
+        start_shift = 0
+        what = "the quote"
+    if not hits:
+        close = _closest(text, quote)
+        hint = f"; the closest text is {close!r}" if close else ""
+        raise QuoteError(f"{what} is not in the document{hint}")
+    if len(hits) > 1:
+        raise QuoteError(
+            f"{what} occurs {len(hits)} times (at offsets "
+            + ", ".join(str(h + start_shift) for h in hits)
+            + "); make it longer or give 'prefix' (the words right before it)"
+        )
+    start = hits[0] + start_shift
+    end = start + len(quote)
+    return Span(
+        start=start,
+        end=end,
+        exact=quote,
+        prefix=text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=text[end : end + CONTEXT_CHARS],
+    )
+
+
+def _all(text: str, needle: str) -> list[int]:
+    hits, at = [], text.find(needle)
+    while at != -1:
+        hits.append(at)
+        at = text.find(needle, at + 1)
+    return hits
+
+
+def _closest(text: str, quote: str) -> str | None:
+    """The longest beginning of the quote that the text has, to show where it stops matching."""
+    lo, hi = 0, len(quote)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if quote[:mid] in text:
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo < 8:
+        return None
+    at = text.find(quote[:lo])
+    return text[at : at + lo + 12]

@@ -1,0 +1,47 @@
+"""Small RDF helpers over pyoxigraph terms: the one place that builds terms and sorts quads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+
+from .namespaces import RDF, XSD
+
+
+def iri(value: str) -> NamedNode:
+    return NamedNode(value)
+
+
+def lit(value: str, *, lang: str | None = None, datatype: str | None = None) -> Literal:
+    if lang:
+        return Literal(value, language=lang)
+    if datatype:
+        return Literal(value, datatype=NamedNode(datatype))
+    return Literal(value)
+
+
+def integer(value: int, datatype: str = XSD + "integer") -> Literal:
+    return Literal(str(value), datatype=NamedNode(datatype))
+
+
+RDF_TYPE = NamedNode(RDF + "type")
+
+
+def quad(s: str, p: str, o: NamedNode | Literal, graph: str | None) -> Quad:
+    g = NamedNode(graph) if graph else DefaultGraph()
+    return Quad(NamedNode(s), NamedNode(p), o, g)
+
+
+def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
+    """Quads without duplicates in a fixed order (graph, subject, predicate, object)."""
+    unique = {str(q): q for q in quads}
+    return [unique[key] for key in sorted(unique, key=_order_key(unique))]
+
+
+def _order_key(unique: dict[str, Quad]):  # type: ignore[no-untyped-def]
+    def key(text: str) -> tuple[str, str, str, str]:
+        q = unique[text]
+        return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
+
+    return key

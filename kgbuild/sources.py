@@ -1,0 +1,158 @@
+"""Source documents (text + curated file), the entities registry and the vocabulary they use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+
+from .errors import InputError
+from .namespaces import KG, OWL, RDF, SKOS, VOCAB, XSD
+from .project import Project
+from .rdf import integer, iri, lit, quad
+from .records import RecordReader, SourceText, Unit, Vocabulary
+from .yamlio import Mapping, read_yaml
+
+DEFAULT_MAX_BYTES = 5_000_000
+
+
+def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
+    """A document's text exactly as stored (no newline translation) and its bytes."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                path,
+                f"file is {size} bytes, over the limit of {max_bytes}",
+                hint="raise the limit with --max-bytes if the file is genuine",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    if not data.strip():
+        raise InputError(path, "the document is empty", hint="put the report's text in the file")
+    try:
+        return data.decode("utf-8"), data
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            path,
+            f"not UTF-8 (byte {exc.start} is 0x{data[exc.start]:02x})",
+            hint="convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8",
+        ) from None
+
+
+def load_vocabulary(project: Project) -> Vocabulary:
+    """The context terms, ontology classes and concept names the curated files may use."""
+    try:
+        context = json.loads(project.context_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(project.context_file, f"cannot read the JSON-LD context: {exc}") from None
+    if not isinstance(context.get("@context"), dict):
+        raise InputError(project.context_file, "the file must hold one object with an @context")
+    classes, concepts = set(), {}
+    for path in (project.ontology_file, project.vocabularies_file):
+        for t in _parse_turtle(path):
+            if t.predicate.value != RDF + "type":
+                continue
+            if t.object.value == OWL + "Class" and t.subject.value.startswith(KG):
+                classes.add(t.subject.value[len(KG) :])
+            elif t.object.value == SKOS + "Concept" and t.subject.value.startswith(VOCAB):
+                scheme, name = t.subject.value[len(VOCAB) :].split("/", 1)
+                concepts.setdefault(scheme, set()).add(name)
+    return Vocabulary(
+        context=context,
+        classes=frozenset(classes),
+        concepts={k: frozenset(v) for k, v in concepts.items()},
+    )
+
+
+def _parse_turtle(path: Path) -> list[pyoxigraph.Triple]:
+    try:
+        return [
+            q.triple for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+        ]
+    except SyntaxError as exc:
+        raise InputError(path, f"Turtle syntax error: {exc}") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+
+
+def document_ids(project: Project) -> list[str]:
+    """Ids of the documents: every data/documents/<id>.txt, sorted."""
+    return sorted(p.stem for p in project.documents_dir.glob("*.txt"))
+
+
+def load_entities(project: Project, vocabulary: Vocabulary) -> Unit:
+    path = project.entities_file
+    data = read_yaml(path)
+    if not isinstance(data, Mapping) or set(data) != {"entities"}:
+        raise InputError(path, "the file must have one key, 'entities:', with a list of records")
+    if not isinstance(data["entities"], list):
+        raise InputError(path, "'entities:' must be a list of records")
+    reader = RecordReader(vocabulary, project.base, path, project.graph_iri("entities"), None)
+    for record in data["entities"]:
+        reader.add(record, where="entity")
+    return reader.finish()
+
+
+def load_document(
+    project: Project, vocabulary: Vocabulary, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Unit:
+    """One document's graph: its metadata, the facts curated from it, their evidence."""
+    text_path = project.documents_dir / f"{doc_id}.txt"
+    yaml_path = project.documents_dir / f"{doc_id}.yaml"
+    text, raw = read_text(text_path, max_bytes)
+    if not yaml_path.exists():
+        raise InputError(
+            yaml_path,
+            "no curated file for this document",
+            hint=f"create {yaml_path.name} with 'document:' and 'facts:'",
+        )
+    if yaml_path.stat().st_size > max_bytes:
+        raise InputError(yaml_path, f"file is over the limit of {max_bytes} bytes")
+    data = read_yaml(yaml_path)
+    if not isinstance(data, Mapping):
+        raise InputError(yaml_path, "the file must be a mapping with 'document:' and 'facts:'")
+    unknown = sorted(set(data) - {"document", "facts"})
+    if unknown or "document" not in data:
+        raise InputError(
+            yaml_path if not unknown else data.where(),
+            f"unknown top-level key(s) {', '.join(unknown)}"
+            if unknown
+            else "missing 'document:' (the document's metadata)",
+            hint="a document file has two keys: document: and facts:",
+        )
+    meta: Any = data["document"]
+    if not isinstance(meta, Mapping):
+        raise InputError(yaml_path, "'document:' must be a mapping of metadata")
+    language = meta.get("inLanguage")
+    if not isinstance(language, str):
+        raise InputError(
+            meta.where(), "document has no inLanguage", hint="add inLanguage: en (or sv, ...)"
+        )
+    source_iri = project.source_iri(doc_id)
+    graph = project.graph_iri(doc_id)
+    source = SourceText(doc_id=doc_id, iri=source_iri, text=text, language=language)
+    reader = RecordReader(vocabulary, project.base, yaml_path, graph, source)
+    reader.add(meta, fixed_id=f"source/{doc_id}", where="document")
+    facts = data.get("facts") or []
+    if not isinstance(facts, list):
+        raise InputError(data.where(), "'facts:' must be a list of records")
+    for record in facts:
+        reader.add(record, where="fact")
+    unit = reader.finish()
+    derived = [
+        (KG + "sha256", lit(hashlib.sha256(raw).hexdigest(), datatype=XSD + "hexBinary")),
+        (KG + "characterCount", integer(len(text), XSD + "nonNegativeInteger")),
+        (KG + "fileName", lit(text_path.name)),
+        (KG + "text", lit(text)),
+    ]
+    for p, o in derived:
+        unit.quads.append(quad(source_iri, p, o, graph))
+    unit.quads.append(
+        quad(graph, "http://www.w3.org/ns/prov#wasDerivedFrom", iri(source_iri), graph)
+    )
+    return unit

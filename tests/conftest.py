@@ -1,0 +1,57 @@
+"""Shared fixtures: the project, and one build of it for the whole session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+
+from kgbuild.build import BuildResult, build
+from kgbuild.namespaces import prefixes
+from kgbuild.project import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project.at(ROOT, "https://w3id.org/kgbuild/id/")
+
+
+@pytest.fixture(scope="session")
+def built(project: Project, tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, Path]:
+    out = tmp_path_factory.mktemp("dist")
+    return build(project, out_dir=out), out
+
+
+@pytest.fixture(scope="session")
+def store(built: tuple[BuildResult, Path]) -> pyoxigraph.Store:
+    """The built dataset in an in-memory store; the default graph is the union of all graphs."""
+    result, _ = built
+    store = pyoxigraph.Store()
+    store.extend(result.assembly.quads)
+    return store
+
+
+class Sparql:
+    """Runs SELECT queries over the union of graphs with the project prefixes declared."""
+
+    def __init__(self, store: pyoxigraph.Store, base: str) -> None:
+        self.store = store
+        self.header = "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes(base).items())
+
+    def rows(self, query: str) -> list[dict[str, str]]:
+        results = self.store.query(self.header + query, use_default_graph_as_union=True)
+        return [
+            {str(v)[1:]: sol[v].value for v in results.variables if sol[v] is not None}
+            for sol in results
+        ]
+
+    def ask(self, query: str) -> bool:
+        return bool(self.store.query(self.header + query, use_default_graph_as_union=True))
+
+
+@pytest.fixture(scope="session")
+def sparql(store: pyoxigraph.Store, project: Project) -> Sparql:
+    return Sparql(store, project.base)
