@@ -136,3 +136,7 @@ def run() -> None:  # pragma: no cover - console entry for python -m
     except KGBuildError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(getattr(exc, "exit_code", EXIT_BAD_INPUT))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

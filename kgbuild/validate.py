@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph
 
 from .errors import InputError, Location
-from .namespaces import SH, prefixes
+from .namespaces import RDF, RDFS, SH, prefixes
 from .project import Project
 
 
@@ -102,12 +101,92 @@ def _rdflib_graph(quads: Iterable[pyoxigraph.Quad], skip_graph: str | None):  # 
     return graph
 
 
+@dataclass(frozen=True)
+class SparqlCheck:
+    """One sh:SPARQLConstraint of a node shape, to run as a single query over the whole data."""
+
+    shape: str
+    targets: tuple[str, ...]
+    select: str
+    prefixes: str
+    message: str
+    severity: str
+
+    def query(self) -> str:
+        """The constraint's SELECT joined with the shape's targets, for every focus node at once.
+
+        The SHACL-SPARQL semantics (pre-bound $this) is kept by running the constraint's own
+        SELECT as a sub-query and joining it with the target nodes on ?this.
+        """
+        inner = self.select.replace("$this", "?this")
+        targets = " UNION ".join(
+            f"{{ ?this rdf:type/rdfs:subClassOf* <{t}> }}" for t in self.targets
+        )
+        return (
+            f"PREFIX rdf: <{RDF}>\nPREFIX rdfs: <{RDFS}>\n{self.prefixes}"
+            f"SELECT DISTINCT ?this ?value WHERE {{ {{ {inner} }} {targets} }}"
+        )
+
+
+def split_sparql_constraints(shapes):  # type: ignore[no-untyped-def]
+    """A copy of the shapes without sh:sparql, and the SPARQL constraints taken out of them.
+
+    pySHACL evaluates a SPARQL constraint once per focus node through rdflib's engine (slow:
+    see ../shared/guides/measured.md); the same constraint as one query in pyoxigraph is fast.
+    Only sh:select constraints of shapes with sh:targetClass and no other pre-bound variable
+    than $this are taken out; anything else stays with pySHACL.
+    """
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    core = rdflib.Graph()
+    for triple in shapes:
+        core.add(triple)
+    checks = []
+    for shape, constraint in sorted(shapes.subject_objects(sh.sparql)):
+        select = shapes.value(constraint, sh.select)
+        targets = tuple(sorted(str(t) for t in shapes.objects(shape, sh.targetClass)))
+        if (
+            select is None
+            or not targets
+            or any(var in str(select) for var in ("$currentShape", "$shapesGraph", "$value"))
+        ):
+            continue
+        declared = ""
+        for source in shapes.objects(constraint, sh.prefixes):
+            for decl in shapes.objects(source, sh.declare):
+                prefix = shapes.value(decl, sh.prefix)
+                namespace = shapes.value(decl, sh.namespace)
+                declared += f"PREFIX {prefix}: <{namespace}>\n"
+        message = shapes.value(constraint, sh.message) or shapes.value(shape, sh.message)
+        severity = shapes.value(shape, sh.severity) or sh.Violation
+        checks.append(
+            SparqlCheck(
+                shape=str(shape),
+                targets=targets,
+                select=str(select),
+                prefixes=declared,
+                message=str(message or "SPARQL constraint not met"),
+                severity=str(severity).rsplit("#", 1)[-1],
+            )
+        )
+        core.remove((shape, sh.sparql, constraint))
+    return core, checks
+
+
 def validate_quads(
     quads: list[pyoxigraph.Quad],
     project: Project,
     locations: dict[str, Location] | None = None,
+    *,
+    engine: str = "fast",
 ) -> ValidationReport:
-    """Validate the union of all graphs against the shapes, with the ontology for classes."""
+    """Validate the union of all graphs against the shapes, with the ontology for classes.
+
+    ``engine="fast"`` runs the core constraints in pySHACL and each SPARQL-based constraint as
+    one query in pyoxigraph; ``engine="pyshacl"`` runs everything in pySHACL (the plain way,
+    kept to check that both give the same results).
+    """
     import pyshacl
     import rdflib
 
@@ -115,6 +194,9 @@ def validate_quads(
     data = _rdflib_graph(quads, skip_graph=ontology_graph)
     ontology = _rdflib_graph([q for q in quads if q.graph_name.value == ontology_graph], None)
     shapes = load_shapes(project)
+    checks: list[SparqlCheck] = []
+    if engine == "fast":
+        shapes, checks = split_sparql_constraints(shapes)
     _, report_graph, _ = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -124,6 +206,29 @@ def validate_quads(
         abort_on_first=False,
     )
     sh = rdflib.Namespace(SH)
+    if checks:
+        store = pyoxigraph.Store()
+        store.extend(quads)
+        report = next(report_graph.subjects(rdflib.RDF.type, sh.ValidationReport))
+        for check in checks:
+            for row in store.query(check.query(), use_default_graph_as_union=True):
+                result = rdflib.BNode()
+                report_graph.add((report, sh.result, result))
+                report_graph.add((result, rdflib.RDF.type, sh.ValidationResult))
+                report_graph.add((result, sh.focusNode, _to_rdflib(row["this"])))
+                if row["value"] is not None:
+                    report_graph.add((result, sh.value, _to_rdflib(row["value"])))
+                report_graph.add((result, sh.resultSeverity, sh[check.severity]))
+                report_graph.add((result, sh.sourceShape, rdflib.URIRef(check.shape)))
+                report_graph.add(
+                    (result, sh.sourceConstraintComponent, sh.SPARQLConstraintComponent)
+                )
+                report_graph.add((result, sh.resultMessage, rdflib.Literal(check.message)))
+        violated = any(
+            report_graph.value(r, sh.resultSeverity) == sh.Violation
+            for r in report_graph.objects(report, sh.result)
+        )
+        report_graph.set((report, sh.conforms, rdflib.Literal(not violated)))
     problems = []
     for result in report_graph.subjects(rdflib.RDF.type, sh.ValidationResult):
         focus = str(report_graph.value(result, sh.focusNode))
@@ -152,5 +257,13 @@ def validate_quads(
     )
 
 
-def shapes_path(project: Project) -> Path:
-    return project.shapes_file
+def _to_rdflib(term):  # type: ignore[no-untyped-def]
+    import rdflib
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))

@@ -1,0 +1,157 @@
+"""The build's outputs: complete, parseable by a second implementation, deterministic, safe."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from kgbuild.build import BuildResult, build
+from kgbuild.dumps import BUILD_FILES
+from kgbuild.errors import InputError
+from kgbuild.project import Project
+from kgbuild.validate import validate_quads
+from tests.conftest import ROOT, Sparql
+
+RDFLIB_FORMATS = {
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".jsonld": "json-ld",
+}
+OXI_FORMATS = {
+    ".trig": pyoxigraph.RdfFormat.TRIG,
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
+
+def copy_project(target: Path) -> Path:
+    for name in ("ontology", "shapes", "data"):
+        shutil.copytree(ROOT / name, target / name)
+    return target
+
+
+def test_build_writes_every_dump_with_no_violation(built: tuple[BuildResult, Path]) -> None:
+    result, out = built
+    assert result.report.violations == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(BUILD_FILES)
+    assert result.counts["sources"] == 4
+
+
+@pytest.mark.parametrize("name", BUILD_FILES)
+def test_dump_parses_the_same_in_rdflib_and_pyoxigraph(
+    built: tuple[BuildResult, Path], name: str
+) -> None:
+    _, out = built
+    path = out / name
+    suffix = path.suffix
+    theirs = rdflib.Graph()
+    for q in pyoxigraph.parse(path=str(path), format=OXI_FORMATS[suffix]):
+        theirs.parse(
+            data=str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) + " .", format="nt"
+        )
+    ours = rdflib.Dataset() if suffix in (".trig", ".nq") else rdflib.Graph()
+    ours.parse(path, format=RDFLIB_FORMATS[suffix])
+    merged = rdflib.Graph()
+    for triple in (
+        ours.triples((None, None, None))
+        if suffix not in (".trig", ".nq")
+        else ((s, p, o) for s, p, o, _ in ours.quads((None, None, None, None)))
+    ):
+        merged.add(triple)
+    assert len(merged) > 6000
+    assert isomorphic(merged, theirs)
+
+
+def test_dataset_keeps_a_named_graph_per_source(built: tuple[BuildResult, Path]) -> None:
+    _, out = built
+    graphs = {
+        q.graph_name.value.rsplit("/", 1)[-1]
+        for q in pyoxigraph.parse(path=str(out / "dataset.nq"))
+    }
+    assert graphs == {
+        "ontology",
+        "vocabularies",
+        "entities",
+        "000_465a521d4ac3798f",
+        "001_a3f3df6d3b25658d",
+        "002_c50662480cc5ac51",
+        "003_ba60645de3d84279",
+    }
+
+
+def test_no_blank_nodes_in_any_dump(built: tuple[BuildResult, Path]) -> None:
+    _, out = built
+    for q in pyoxigraph.parse(path=str(out / "dataset.nq")):
+        assert not isinstance(q.subject, pyoxigraph.BlankNode), q
+        assert not isinstance(q.object, pyoxigraph.BlankNode), q
+
+
+def test_every_evidence_offset_points_at_its_quote(sparql: Sparql) -> None:
+    rows = sparql.rows("""SELECT ?file ?exact ?start ?end WHERE {
+        ?m a kg:Mention ; oa:hasSource ?doc ; oa:hasSelector ?q , ?p .
+        ?doc kg:fileName ?file . ?q oa:exact ?exact . ?p oa:start ?start ; oa:end ?end }""")
+    assert len(rows) > 250
+    texts = {}
+    for row in rows:
+        path = ROOT / "data" / "documents" / row["file"]
+        text = texts.setdefault(path, path.read_bytes().decode("utf-8"))
+        assert text[int(row["start"]) : int(row["end"])] == row["exact"]
+
+
+def test_two_builds_are_byte_identical_in_another_hash_seed(
+    built: tuple[BuildResult, Path], tmp_path: Path
+) -> None:
+    _, first = built
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kgbuild.cli",
+            "build",
+            "--project",
+            str(ROOT),
+            "--out",
+            str(tmp_path),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    for name in BUILD_FILES:
+        assert (first / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
+    project_dir = copy_project(tmp_path / "project")
+    project = Project.at(project_dir)
+    out = tmp_path / "dist"
+    build(project, out_dir=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    facts = project_dir / "data" / "documents" / "001_a3f3df6d3b25658d.yaml"
+    facts.write_text(facts.read_text().replace("five assault rifles", "seven assault rifles"))
+    with pytest.raises(InputError, match="evidence quote"):
+        build(project, out_dir=out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_fast_and_plain_validation_agree_on_the_real_data(
+    built: tuple[BuildResult, Path], project: Project
+) -> None:
+    result, _ = built
+    plain = validate_quads(result.assembly.quads, project, engine="pyshacl")
+    key = lambda p: (p.severity, p.focus, p.path, p.value, p.message)  # noqa: E731
+    assert sorted(map(key, plain.problems)) == sorted(map(key, result.report.problems))
+    assert plain.warnings > 0  # the disagreements are there in both

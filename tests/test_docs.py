@@ -1,0 +1,46 @@
+"""The README documents every command, and every command's help teaches by example."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from kgbuild.cli import main
+from tests.conftest import ROOT
+
+COMMANDS = sorted(main.commands)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_has_help_with_an_example(name: str) -> None:
+    result = CliRunner().invoke(main, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_command_is_in_the_readme(name: str) -> None:
+    assert f"kgbuild {name}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_starts_with_the_two_commands_that_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    install = (
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && kgbuild build"
+    )
+    assert install in readme and install in ci
+    assert "python -m pytest" in readme and "python -m pytest" in ci
+    assert readme.index(install) < readme.index("## What `kgbuild build` does")
+
+
+def test_exit_codes_are_documented_alike() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code, words in [
+        (1, "violates the shapes"),
+        (2, "could not be read"),
+        (3, "could not be written"),
+    ]:
+        assert f"**{code}**" in readme and words in readme
+    assert isinstance(main, click.Group)
