@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .dumps import write_build_outputs
+from .dumps import merged_triples, write_build_outputs
 from .errors import InputError, Location, ValidationFailed
 from .namespaces import KG, ONTOLOGY_IRI, RDF, RDFS, VOCAB
 from .project import Project
 from .rdf import iri, quad, sorted_quads
+from .reasoning import entailed, ontology_schema
 from .sources import (
     DEFAULT_MAX_BYTES,
     document_ids,
@@ -20,6 +21,7 @@ from .sources import (
     load_entities,
     load_vocabulary,
 )
+from .store import write_store
 from .validate import ValidationReport, validate_quads
 
 
@@ -82,7 +84,7 @@ def assemble(project: Project, max_bytes: int = DEFAULT_MAX_BYTES) -> Assembly:
                     hint="fix the id, or add the entity to data/entities.yaml "
                     "(or the event to a document's facts) with a type",
                 )
-    quads += _default_modality(quads, ontology)
+    quads += default_modality(quads, ontology)
     return Assembly(
         quads=sorted_quads(quads),
         locations=locations,
@@ -121,10 +123,13 @@ def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:
     return out
 
 
-def _default_modality(
-    quads: list[pyoxigraph.Quad], ontology: list[pyoxigraph.Quad]
+def default_modality(
+    quads: list[pyoxigraph.Quad],
+    ontology: list[pyoxigraph.Quad],
+    graphs: set[str] | None = None,
 ) -> list[pyoxigraph.Quad]:
-    """modality:actual for events no source qualifies, in each graph that types the event."""
+    """modality:actual for events no source qualifies, in each graph that types the event
+    (only in ``graphs`` when given): the curated format's default."""
     events = event_classes(ontology)
     qualified = {q.subject.value for q in quads if q.predicate.value == KG + "modality"}
     out = []
@@ -133,6 +138,7 @@ def _default_modality(
             q.predicate.value == RDF + "type"
             and q.object.value in events
             and q.subject.value not in qualified
+            and (graphs is None or q.graph_name.value in graphs)
         ):
             out.append(
                 quad(
@@ -143,6 +149,17 @@ def _default_modality(
                 )
             )
     return out
+
+
+def infer(assembly: Assembly, project: Project) -> list[pyoxigraph.Quad]:
+    """The inferred graph that `kgbuild query --reason` adds (see reasoning.py)."""
+    ontology_graph = project.graph_iri("ontology")
+    schema = ontology_schema(q for q in assembly.quads if q.graph_name.value == ontology_graph)
+    return entailed(
+        (q for q in assembly.quads if q.graph_name.value != ontology_graph),
+        schema,
+        project.graph_iri("inferred"),
+    )
 
 
 def count(assembly: Assembly, project: Project) -> dict[str, int]:
@@ -229,6 +246,13 @@ def build(
         failure.result = result  # type: ignore[attr-defined]
         raise failure
     if write:
-        result.written = write_build_outputs(assembly.quads, project, out_dir or project.dist_dir)
+        out = out_dir or project.dist_dir
+        result.written = write_build_outputs(assembly.quads, project, out, report)
+        merged = [
+            pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph())
+            for t in merged_triples(assembly.quads)
+        ]
+        store_quads = assembly.quads + merged + infer(assembly, project)
+        result.written.append(write_store(store_quads, out))
     result.seconds = time.perf_counter() - started
     return result

@@ -15,8 +15,10 @@ from .errors import OutputError
 from .namespaces import prefixes
 from .project import Project
 from .rdf import sorted_quads
+from .validate import ValidationReport
 
 BUILD_FILES = ("dataset.trig", "dataset.nq", "graph.ttl", "graph.nt", "graph.jsonld")
+REPORT_FILE = "validation.json"
 
 
 def merged_triples(quads: list[pyoxigraph.Quad]) -> list[pyoxigraph.Triple]:
@@ -71,9 +73,10 @@ def _canonical_json(value):  # type: ignore[no-untyped-def]
 
 
 def write_build_outputs(
-    quads: list[pyoxigraph.Quad], project: Project, out_dir: Path
+    quads: list[pyoxigraph.Quad], project: Project, out_dir: Path, report: ValidationReport
 ) -> list[Path]:
-    """Write the five dumps into ``out_dir``; each file appears whole or not at all."""
+    """Write the five dumps and the validation report into ``out_dir``; each file appears
+    whole or not at all."""
     quads = sorted_quads(quads)
     triples = merged_triples(quads)
     writers: dict[str, Callable[[], bytes]] = {
@@ -82,6 +85,7 @@ def write_build_outputs(
         "graph.ttl": lambda: serialize_graph(triples, "ttl", project.base),
         "graph.nt": lambda: serialize_graph(triples, "nt", project.base),
         "graph.jsonld": lambda: serialize_graph(triples, "jsonld", project.base),
+        REPORT_FILE: lambda: report.to_json().encode("utf-8"),
     }
     return write_files_atomically(out_dir, writers)
 

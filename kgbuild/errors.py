@@ -9,6 +9,7 @@ EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
 EXIT_OUTPUT = 3
+EXIT_INTERNAL = 4
 
 
 class KGBuildError(Exception):
@@ -34,7 +35,7 @@ class Location:
     record: str | None = None
 
     def __str__(self) -> str:
-        text = str(self.path)
+        text = _shown(self.path)
         if self.line is not None:
             text += f":{self.line}"
         if self.record:
@@ -66,3 +67,11 @@ class ValidationFailed(KGBuildError):
     """The built data violates the shapes (exit 1). Nothing is written."""
 
     exit_code = EXIT_VIOLATIONS
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 CONTEXT_CHARS = 32
@@ -20,6 +21,7 @@ class Span:
     exact: str
     prefix: str
     suffix: str
+    sentence: str
 
 
 def locate(text: str, quote: str, prefix: str | None = None) -> Span:
@@ -52,7 +54,24 @@ def locate(text: str, quote: str, prefix: str | None = None) -> Span:
         exact=quote,
         prefix=text[max(0, start - CONTEXT_CHARS) : start],
         suffix=text[end : end + CONTEXT_CHARS],
+        sentence=sentence_around(text, start, end),
     )
+
+
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’]?\s+|\n+")
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence(s) the span ``start:end`` lies in: from the boundary before the span to the
+    boundary after it (a boundary is '.', '!' or '?' and white space, or a line break)."""
+    begin, finish = 0, len(text)
+    for match in _BOUNDARY.finditer(text):
+        if match.end() <= start:
+            begin = match.end()
+        elif match.start() >= end:
+            finish = match.start()
+            break
+    return text[begin:finish].strip()
 
 
 def _all(text: str, needle: str) -> list[int]:

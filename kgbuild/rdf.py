@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pyoxigraph
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from .namespaces import RDF, XSD
@@ -45,3 +46,16 @@ def _order_key(unique: dict[str, Quad]):  # type: ignore[no-untyped-def]
         return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
 
     return key
+
+
+def to_rdflib(term: NamedNode | Literal | pyoxigraph.BlankNode):  # type: ignore[no-untyped-def]
+    """The rdflib term for a pyoxigraph term (rdflib is imported only when this is called)."""
+    import rdflib
+
+    if isinstance(term, NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, pyoxigraph.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))

@@ -338,6 +338,7 @@ class RecordReader:
             self._emit(mention, OA + "hasSelector", iri(quote_sel))
             self._emit(mention, OA + "hasSelector", iri(pos_sel))
             self._emit(mention, RDFS + "label", lit(_short(span.exact, 80), lang=self.language))
+            self._emit(mention, KG + "sentence", lit(span.sentence, lang=self.language))
             self._emit(quote_sel, RDF_TYPE.value, iri(OA + "TextQuoteSelector"))
             self._emit(quote_sel, OA + "exact", lit(span.exact))
             if span.prefix:
@@ -345,8 +346,8 @@ class RecordReader:
             if span.suffix:
                 self._emit(quote_sel, OA + "suffix", lit(span.suffix))
             self._emit(pos_sel, RDF_TYPE.value, iri(OA + "TextPositionSelector"))
-            self._emit(pos_sel, OA + "start", integer(span.start, XSD + "nonNegativeInteger"))
-            self._emit(pos_sel, OA + "end", integer(span.end, XSD + "nonNegativeInteger"))
+            self._emit(pos_sel, OA + "start", integer(span.start))
+            self._emit(pos_sel, OA + "end", integer(span.end))
         self.unit.mentions = len(self._spans)
 
     # -- dates ----------------------------------------------------------------------------

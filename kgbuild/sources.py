@@ -10,7 +10,7 @@ from typing import Any
 import pyoxigraph
 
 from .errors import InputError
-from .namespaces import KG, OWL, RDF, SKOS, VOCAB, XSD
+from .namespaces import KG, OWL, RDF, SKOS, VOCAB
 from .project import Project
 from .rdf import integer, iri, lit, quad
 from .records import RecordReader, SourceText, Unit, Vocabulary
@@ -85,8 +85,9 @@ def document_ids(project: Project) -> list[str]:
     return sorted(p.stem for p in project.documents_dir.glob("*.txt"))
 
 
-def load_entities(project: Project, vocabulary: Vocabulary) -> Unit:
-    path = project.entities_file
+def load_entities(project: Project, vocabulary: Vocabulary, path: Path | None = None) -> Unit:
+    """The shared entities registry (``path`` defaults to data/entities.yaml)."""
+    path = path or project.entities_file
     data = read_yaml(path)
     if not isinstance(data, Mapping) or set(data) != {"entities"}:
         raise InputError(path, "the file must have one key, 'entities:', with a list of records")
@@ -99,11 +100,20 @@ def load_entities(project: Project, vocabulary: Vocabulary) -> Unit:
 
 
 def load_document(
-    project: Project, vocabulary: Vocabulary, doc_id: str, max_bytes: int = DEFAULT_MAX_BYTES
+    project: Project,
+    vocabulary: Vocabulary,
+    doc_id: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    folder: Path | None = None,
 ) -> Unit:
-    """One document's graph: its metadata, the facts curated from it, their evidence."""
-    text_path = project.documents_dir / f"{doc_id}.txt"
-    yaml_path = project.documents_dir / f"{doc_id}.yaml"
+    """One document's graph: its metadata, the facts curated from it, their evidence.
+
+    The text and curated file are ``<doc_id>.txt`` and ``<doc_id>.yaml`` in ``folder``
+    (default: data/documents/).
+    """
+    folder = folder or project.documents_dir
+    text_path = folder / f"{doc_id}.txt"
+    yaml_path = folder / f"{doc_id}.yaml"
     text, raw = read_text(text_path, max_bytes)
     if not yaml_path.exists():
         raise InputError(
@@ -145,8 +155,8 @@ def load_document(
         reader.add(record, where="fact")
     unit = reader.finish()
     derived = [
-        (KG + "sha256", lit(hashlib.sha256(raw).hexdigest(), datatype=XSD + "hexBinary")),
-        (KG + "characterCount", integer(len(text), XSD + "nonNegativeInteger")),
+        (KG + "sha256", lit(hashlib.sha256(raw).hexdigest())),
+        (KG + "characterCount", integer(len(text))),
         (KG + "fileName", lit(text_path.name)),
         (KG + "text", lit(text)),
     ]

@@ -10,6 +10,7 @@ import pyoxigraph
 from .errors import InputError, Location
 from .namespaces import RDF, RDFS, SH, prefixes
 from .project import Project
+from .rdf import to_rdflib
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,29 @@ class ValidationReport:
             if value.startswith(ns) and len(value) > len(ns):
                 return f"{name}:{value[len(ns) :]}"
         return value
+
+    def to_json(self) -> str:
+        """The problems as JSON (what `kgbuild validate` compares new data against)."""
+        import json
+
+        rows = [
+            {
+                "severity": p.severity,
+                "focus": p.focus,
+                "path": p.path,
+                "value": p.value,
+                "message": p.message,
+            }
+            for p in self.problems
+        ]
+        return (
+            json.dumps(
+                {"violations": self.violations, "warnings": self.warnings, "problems": rows},
+                indent=1,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
 
     def text(self, limit: int | None = None) -> str:
         shown = self.problems if limit is None else self.problems[:limit]
@@ -215,9 +239,9 @@ def validate_quads(
                 result = rdflib.BNode()
                 report_graph.add((report, sh.result, result))
                 report_graph.add((result, rdflib.RDF.type, sh.ValidationResult))
-                report_graph.add((result, sh.focusNode, _to_rdflib(row["this"])))
+                report_graph.add((result, sh.focusNode, to_rdflib(row["this"])))
                 if row["value"] is not None:
-                    report_graph.add((result, sh.value, _to_rdflib(row["value"])))
+                    report_graph.add((result, sh.value, to_rdflib(row["value"])))
                 report_graph.add((result, sh.resultSeverity, sh[check.severity]))
                 report_graph.add((result, sh.sourceShape, rdflib.URIRef(check.shape)))
                 report_graph.add(
@@ -230,7 +254,9 @@ def validate_quads(
         )
         report_graph.set((report, sh.conforms, rdflib.Literal(not violated)))
     problems = []
-    for result in report_graph.subjects(rdflib.RDF.type, sh.ValidationResult):
+    # Only the report's own results: nested sh:detail results repeat them.
+    report_node = next(report_graph.subjects(rdflib.RDF.type, sh.ValidationReport))
+    for result in report_graph.objects(report_node, sh.result):
         focus = str(report_graph.value(result, sh.focusNode))
         path = report_graph.value(result, sh.resultPath)
         value = report_graph.value(result, sh.value)
@@ -255,15 +281,3 @@ def validate_quads(
         report_turtle=report_graph.serialize(format="turtle"),
         base=project.base,
     )
-
-
-def _to_rdflib(term):  # type: ignore[no-untyped-def]
-    import rdflib
-
-    if isinstance(term, pyoxigraph.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))

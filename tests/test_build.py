@@ -14,7 +14,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kgbuild.build import BuildResult, build
-from kgbuild.dumps import BUILD_FILES
+from kgbuild.dumps import BUILD_FILES, REPORT_FILE
 from kgbuild.errors import InputError
 from kgbuild.project import Project
 from kgbuild.validate import validate_quads
@@ -45,7 +45,7 @@ def copy_project(target: Path) -> Path:
 def test_build_writes_every_dump_with_no_violation(built: tuple[BuildResult, Path]) -> None:
     result, out = built
     assert result.report.violations == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(BUILD_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*BUILD_FILES, REPORT_FILE, "store"])
     assert result.counts["sources"] == 4
 
 
@@ -139,12 +139,12 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     project = Project.at(project_dir)
     out = tmp_path / "dist"
     build(project, out_dir=out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     facts = project_dir / "data" / "documents" / "001_a3f3df6d3b25658d.yaml"
     facts.write_text(facts.read_text().replace("five assault rifles", "seven assault rifles"))
     with pytest.raises(InputError, match="evidence quote"):
         build(project, out_dir=out)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
 def test_fast_and_plain_validation_agree_on_the_real_data(

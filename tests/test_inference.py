@@ -24,7 +24,9 @@ def closure(built: tuple[BuildResult, Path]) -> rdflib.Graph:
     _, out = built
     graph = rdflib.Graph()
     graph.parse(out / "graph.nt", format="nt")
-    owlrl.DeductiveClosure(owlrl.RDFS_Semantics, axiomatic_triples=False).expand(graph)
+    owlrl.DeductiveClosure(
+        owlrl.RDFS_Semantics, axiomatic_triples=False, improved_datatypes=False
+    ).expand(graph)
     return graph
 
 

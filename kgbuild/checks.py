@@ -1,0 +1,406 @@
+"""`kgbuild validate`: check new data against the shapes before it joins the graph.
+
+New files are validated together with the last built dataset (so a new record may point at a
+person or place that already exists), and only the problems the new data causes are reported:
+those of the combined data that the built dataset alone does not have. Besides SHACL, two
+checks close what SHACL's open world lets through: terms in the project's namespace that the
+ontology does not declare (a typo such as kg:seizedQuantiy), and references to project IRIs
+that exist nowhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+
+from .build import default_modality
+from .dumps import REPORT_FILE
+from .errors import InputError, Location
+from .namespaces import KG, OWL, RDF, VOCAB, prefixes
+from .project import Project
+from .rdf import sorted_quads
+from .records import Unit, Vocabulary
+from .sources import DEFAULT_MAX_BYTES, load_document, load_entities, load_vocabulary
+from .store import open_store
+from .validate import Problem, ValidationReport, validate_quads
+
+RDF_FORMATS = {
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".turtle": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+    ".trig": pyoxigraph.RdfFormat.TRIG,
+    ".n3": pyoxigraph.RdfFormat.N3,
+    ".rdf": pyoxigraph.RdfFormat.RDF_XML,
+    ".owl": pyoxigraph.RdfFormat.RDF_XML,
+    ".xml": pyoxigraph.RdfFormat.RDF_XML,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    ".json": pyoxigraph.RdfFormat.JSON_LD,
+}
+FORMAT_NAMES = {
+    "turtle": ".ttl",
+    "ntriples": ".nt",
+    "nquads": ".nq",
+    "trig": ".trig",
+    "n3": ".n3",
+    "rdfxml": ".rdf",
+    "jsonld": ".jsonld",
+    "yaml": ".yaml",
+}
+_PREFIX_DECL = re.compile(
+    r"@prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>|PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class NewData:
+    """The quads of the files being checked, and where each subject is written."""
+
+    quads: list[pyoxigraph.Quad] = field(default_factory=list)
+    locations: dict[str, Location] = field(default_factory=dict)
+    replaces: set[str] = field(default_factory=set)  # graphs of the dataset the files replace
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem]
+    report: ValidationReport
+    files: list[Path]
+    base: str
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "Violation")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for p in self.problems if p.severity == "Warning")
+
+    def conforms(self, strict: bool = False) -> bool:
+        return self.violations == 0 and (not strict or self.warnings == 0)
+
+
+def read_new_data(
+    project: Project, files: list[Path], fmt: str | None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> NewData:
+    """Parse every file: RDF by extension (or ``fmt``), or the curated YAML format."""
+    new = NewData(files=list(files))
+    vocabulary = None
+    for path in files:
+        suffix = FORMAT_NAMES[fmt] if fmt else path.suffix.lower()
+        if not path.is_file():
+            raise InputError(path, "no such file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                path,
+                f"file is {size} bytes, over the limit of {max_bytes}",
+                hint="raise the limit with --max-bytes if the file is genuine",
+            )
+        if suffix in (".yaml", ".yml"):
+            vocabulary = vocabulary or load_vocabulary(project)
+            unit = _read_curated(project, vocabulary, path, max_bytes)
+            new.quads += unit.quads + default_modality(
+                unit.quads, _ontology_quads(project), {unit.graph}
+            )
+            new.replaces.add(unit.graph)
+            for subject, where in unit.locations.items():
+                new.locations.setdefault(subject, where)
+            continue
+        if suffix not in RDF_FORMATS:
+            raise InputError(
+                path, f"unknown file type {suffix!r}", hint="use --format " + "|".join(FORMAT_NAMES)
+            )
+        new.quads += _read_rdf(project, path, RDF_FORMATS[suffix])
+        _locate_subjects(path, new)
+    return new
+
+
+def _read_curated(project: Project, vocabulary: Vocabulary, path: Path, max_bytes: int) -> Unit:
+    """A document's curated YAML (with its .txt beside it) or an entities file."""
+    head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    if re.search(r"^entities\s*:", head, re.MULTILINE):
+        return load_entities(project, vocabulary, path)
+    text = path.with_suffix(".txt")
+    if not text.is_file():
+        raise InputError(
+            path,
+            f"the document text {text.name} is not beside the curated file",
+            hint="put the document's verbatim text next to it, same name, .txt",
+        )
+    return load_document(project, vocabulary, path.stem, max_bytes, folder=path.parent)
+
+
+def _read_rdf(
+    project: Project, path: Path, rdf_format: pyoxigraph.RdfFormat
+) -> list[pyoxigraph.Quad]:
+    graph = pyoxigraph.NamedNode(f"{project.base}graph/new/{path.name}")
+    try:
+        parsed = pyoxigraph.parse(path=str(path), format=rdf_format, base_iri=project.base)
+        out = []
+        for q in parsed:
+            g = graph if isinstance(q.graph_name, pyoxigraph.DefaultGraph) else q.graph_name
+            out.append(pyoxigraph.Quad(q.subject, q.predicate, q.object, g))
+        return out
+    except SyntaxError as exc:
+        where = Location(path, exc.lineno) if exc.lineno else Location(path)
+        message = re.sub(
+            r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ",
+            "",
+            str(exc.msg),
+        )
+        if exc.offset:
+            message = f"column {exc.offset}: {message}"
+        raise InputError(
+            where, f"syntax error: {message}", hint="fix the syntax at that place"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
+
+
+def _locate_subjects(path: Path, new: NewData) -> None:
+    """The line where each subject is first written, found in the text (a best effort)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    declared = {}
+    for m in _PREFIX_DECL.finditer("\n".join(lines)):
+        name = m.group(1) if m.group(2) is not None else m.group(3)
+        declared[name or ""] = m.group(2) if m.group(2) is not None else m.group(4)
+    subjects = {q.subject.value for q in new.quads if isinstance(q.subject, pyoxigraph.NamedNode)}
+    for subject in sorted(subjects - set(new.locations)):
+        spellings = [f"<{subject}>"]
+        for name, ns in declared.items():
+            if ns and subject.startswith(ns):
+                spellings.append(f"{name}:{subject[len(ns) :]}")
+        for number, line in enumerate(lines, start=1):
+            stripped = line.lstrip()
+            if any(stripped.startswith(s) for s in spellings) or any(
+                f'"@id": "{s}"' in line for s in (subject, *spellings[1:])
+            ):
+                new.locations[subject] = Location(path, number)
+                break
+
+
+def _ontology_quads(project: Project) -> list[pyoxigraph.Quad]:
+    from .build import _turtle_quads
+
+    return _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+
+
+def baseline(
+    project: Project, dist: Path, base_quads: list[pyoxigraph.Quad], *, recompute: bool
+) -> set[tuple[str, str, str | None, str | None, str]]:
+    """The problems the dataset has without the new data: from the build's report, or
+    recomputed when the new files replace graphs of the dataset."""
+    if not recompute and (dist / REPORT_FILE).is_file():
+        rows = json.loads((dist / REPORT_FILE).read_text(encoding="utf-8"))["problems"]
+        return {(r["severity"], r["focus"], r["path"], r["value"], r["message"]) for r in rows}
+    problems = validate_quads(sorted_quads(base_quads), project).problems
+    return {(p.severity, p.focus, p.path, p.value, p.message) for p in problems}
+
+
+def open_world_problems(
+    combined: list[pyoxigraph.Quad], new: NewData, project: Project, declared: set[str]
+) -> list[Problem]:
+    """Undeclared project terms, and references to project IRIs that exist nowhere."""
+    subjects = {q.subject.value for q in combined}
+    problems = []
+    kg_terms = sorted(t for t in declared if t.startswith(KG))
+    for q in new.quads:
+        s, p, o = q.subject.value, q.predicate.value, q.object
+        where = new.locations.get(s)
+        if p.startswith(KG) and p not in declared:
+            problems.append(
+                Problem(
+                    "Violation",
+                    s,
+                    p,
+                    None,
+                    _undeclared("property", p, kg_terms),
+                    "kgsh:DeclaredTermsCheck",
+                    where,
+                )
+            )
+        if p == RDF + "type" and o.value.startswith(KG) and o.value not in declared:
+            problems.append(
+                Problem(
+                    "Violation",
+                    s,
+                    RDF + "type",
+                    o.value,
+                    _undeclared("class", o.value, kg_terms),
+                    "kgsh:DeclaredTermsCheck",
+                    where,
+                )
+            )
+        if (
+            isinstance(o, pyoxigraph.NamedNode)
+            and p != RDF + "type"
+            and (o.value.startswith(project.base) or o.value.startswith(VOCAB))
+            and o.value not in subjects
+            and o.value not in declared
+        ):
+            problems.append(
+                Problem(
+                    "Violation",
+                    s,
+                    p,
+                    o.value,
+                    "refers to a project resource that exists nowhere (not in the new data, not in "
+                    "the dataset): check the id",
+                    "kgsh:ReferencesCheck",
+                    where,
+                )
+            )
+    return problems
+
+
+def _undeclared(kind: str, term: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(term, known, n=1, cutoff=0.8)
+    hint = f"; did you mean kg:{close[0][len(KG) :]}?" if close else ""
+    return f"kg:{term[len(KG) :]} is not a {kind} of the ontology{hint}"
+
+
+def declared_terms(ontology_quads: list[pyoxigraph.Quad]) -> set[str]:
+    kinds = {
+        OWL + "Class",
+        OWL + "ObjectProperty",
+        OWL + "DatatypeProperty",
+        OWL + "AnnotationProperty",
+        RDF + "Property",
+        OWL + "Ontology",
+        "http://www.w3.org/2004/02/skos/core#Concept",
+        "http://www.w3.org/2004/02/skos/core#ConceptScheme",
+    }
+    return {
+        q.subject.value
+        for q in ontology_quads
+        if q.predicate.value == RDF + "type" and q.object.value in kinds
+    }
+
+
+def existing_quads(project: Project, dist: Path) -> list[pyoxigraph.Quad]:
+    """The built dataset's named graphs (without the inferred one), from the store."""
+    store = open_store(dist)
+    inferred = project.graph_iri("inferred")
+    return [
+        q
+        for q in store.quads_for_pattern(None, None, None, None)
+        if isinstance(q.graph_name, pyoxigraph.NamedNode) and q.graph_name.value != inferred
+    ]
+
+
+def check_files(
+    project: Project,
+    files: list[Path],
+    *,
+    dist: Path | None = None,
+    alone: bool = False,
+    fmt: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> CheckResult:
+    """Validate ``files`` (with the built dataset unless ``alone``); see the module doc."""
+    new = read_new_data(project, files, fmt, max_bytes)
+    schema = assemble_schema(project)
+    if alone:
+        base_quads: list[pyoxigraph.Quad] = list(schema.quads)
+    else:
+        base_quads = [
+            q
+            for q in existing_quads(project, dist or project.dist_dir)
+            if q.graph_name.value not in new.replaces
+        ]
+    combined = sorted_quads(base_quads + new.quads)
+    report = validate_quads(combined, project, new.locations)
+    known = (
+        set()
+        if alone
+        else baseline(project, dist or project.dist_dir, base_quads, recompute=bool(new.replaces))
+    )
+    problems = [
+        p for p in report.problems if (p.severity, p.focus, p.path, p.value, p.message) not in known
+    ]
+    ontology = [q for q in schema.quads if q.graph_name.value == project.graph_iri("ontology")]
+    problems += open_world_problems(
+        combined, new, project, declared_terms(ontology) | _vocab_subjects(schema.quads)
+    )
+    problems.sort(key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message))
+    return CheckResult(problems=problems, report=report, files=new.files, base=project.base)
+
+
+@dataclass
+class _Schema:
+    quads: list[pyoxigraph.Quad]
+
+
+def assemble_schema(project: Project) -> _Schema:
+    """The ontology and vocabulary graphs, read from the project's files."""
+    from .build import _turtle_quads
+
+    return _Schema(
+        _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+        + _turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
+    )
+
+
+def _vocab_subjects(quads: list[pyoxigraph.Quad]) -> set[str]:
+    return {q.subject.value for q in quads if q.subject.value.startswith(VOCAB)}
+
+
+def to_json(result: CheckResult) -> str:
+    data = {
+        "conforms": result.violations == 0,
+        "violations": result.violations,
+        "warnings": result.warnings,
+        "files": [str(f) for f in result.files],
+        "problems": [
+            {
+                "severity": p.severity,
+                "focus": p.focus,
+                "path": p.path,
+                "value": p.value,
+                "message": p.message,
+                "shape": p.shape,
+                "file": str(p.where.path) if p.where else None,
+                "line": p.where.line if p.where else None,
+            }
+            for p in result.problems
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def to_turtle(result: CheckResult) -> str:
+    """The problems as a sh:ValidationReport (SHACL results plus the open-world checks)."""
+    import rdflib
+
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    graph = rdflib.Graph()
+    for name, ns in prefixes(result.base).items():
+        graph.bind(name, ns, override=True, replace=True)
+    report = rdflib.URIRef("urn:kgbuild:validation-report")
+    graph.add((report, rdflib.RDF.type, sh.ValidationReport))
+    graph.add((report, sh.conforms, rdflib.Literal(result.violations == 0)))
+    for index, p in enumerate(result.problems):
+        node = rdflib.URIRef(f"urn:kgbuild:validation-report/result/{index}")
+        graph.add((report, sh.result, node))
+        graph.add((node, rdflib.RDF.type, sh.ValidationResult))
+        graph.add((node, sh.focusNode, rdflib.URIRef(p.focus)))
+        graph.add((node, sh.resultSeverity, sh[p.severity]))
+        graph.add((node, sh.resultMessage, rdflib.Literal(p.message)))
+        if p.path:
+            graph.add((node, sh.resultPath, rdflib.URIRef(p.path)))
+        if p.value is not None:
+            graph.add((node, sh.value, rdflib.Literal(p.value)))
+        if p.shape and p.shape.startswith("http"):
+            graph.add((node, sh.sourceShape, rdflib.URIRef(p.shape)))
+    return graph.serialize(format="turtle")

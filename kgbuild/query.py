@@ -1,0 +1,293 @@
+"""`kgbuild query`: SPARQL 1.1 over the last build, locally, with the project's prefixes.
+
+The default graph is the union of the asserted graphs (every source, the entities, the
+vocabularies, the ontology); ``GRAPH ?g`` reaches each of them; ``reason=True`` adds the
+inferred graph (RDFS closure of the ontology over the data) to the default graph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+
+from .errors import KGBuildError
+from .namespaces import prefixes
+from .store import graph_names
+
+SELECT_FORMATS = {
+    "csv": pyoxigraph.QueryResultsFormat.CSV,
+    "tsv": pyoxigraph.QueryResultsFormat.TSV,
+    "json": pyoxigraph.QueryResultsFormat.JSON,
+    "xml": pyoxigraph.QueryResultsFormat.XML,
+}
+GRAPH_FORMATS = {
+    "turtle": pyoxigraph.RdfFormat.TURTLE,
+    "ntriples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    "rdfxml": pyoxigraph.RdfFormat.RDF_XML,
+}
+_HEADER = re.compile(r"^#\s*(title|question|answer|param)\s*:\s*(.*)$", re.IGNORECASE)
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+class QueryError(KGBuildError):
+    """A query that cannot run: syntax error, unknown saved query, bad format (exit 2)."""
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A question kept in queries/NAME.rq, with the header that explains it."""
+
+    name: str
+    path: Path
+    title: str
+    question: str
+    answer: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def saved_queries(folder: Path) -> list[SavedQuery]:
+    """Every queries/*.rq, sorted by name, with its header comments parsed."""
+    out = []
+    for path in sorted(folder.glob("*.rq")):
+        fields: dict[str, str] = {}
+        params: dict[str, str] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                break
+            match = _HEADER.match(line)
+            if not match:
+                continue
+            key, value = match.group(1).lower(), match.group(2).strip()
+            if key == "param":
+                name, _, default = value.partition("=")
+                params[name.strip().lstrip("?")] = default.strip()
+            else:
+                fields[key] = (fields.get(key, "") + " " + value).strip()
+        out.append(
+            SavedQuery(
+                name=path.stem,
+                path=path,
+                title=fields.get("title", path.stem),
+                question=fields.get("question", ""),
+                answer=fields.get("answer", ""),
+                params=params,
+            )
+        )
+    return out
+
+
+def find_saved(folder: Path, name: str) -> SavedQuery:
+    for saved in saved_queries(folder):
+        if saved.name == name:
+            return saved
+    names = ", ".join(s.name for s in saved_queries(folder))
+    raise QueryError(
+        f"no saved query named {name!r}", hint=f"kgbuild query --list shows them: {names}"
+    )
+
+
+class Outcome:
+    """What a query gave: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE).
+
+    SELECT solutions stream from the store: either serialize them in a standard format, or
+    read ``rows`` (which reads them all), not both.
+    """
+
+    def __init__(self, result: object) -> None:
+        self._result = result
+        self._rows: list[list[object]] | None = None
+        if isinstance(result, pyoxigraph.QueryBoolean):
+            self.form = "ASK"
+        elif isinstance(result, pyoxigraph.QuerySolutions):
+            self.form = "SELECT"
+        else:
+            self.form = "CONSTRUCT"
+
+    @property
+    def boolean(self) -> bool:
+        return bool(self._result)
+
+    @property
+    def variables(self) -> list[str]:
+        if self.form != "SELECT":
+            return []
+        return [v.value for v in self._result.variables]  # type: ignore[attr-defined]
+
+    @property
+    def rows(self) -> list[list[object]]:
+        if self._rows is None:
+            names = self.variables
+            self._rows = [[sol[v] for v in names] for sol in self._result]  # type: ignore[attr-defined]
+        return self._rows
+
+    @property
+    def triples(self) -> list[pyoxigraph.Triple]:
+        if self._rows is None:
+            self._rows = [[t] for t in self._result]  # type: ignore[attr-defined]
+        return [row[0] for row in self._rows]  # type: ignore[misc]
+
+    def records(self) -> list[dict[str, str]]:
+        """SELECT rows as {variable: value as text} (IRIs in full), for programs and tests."""
+        return [
+            {
+                v: x.value
+                for v, x in zip(self.variables, row, strict=True)  # type: ignore[attr-defined]
+                if x is not None
+            }
+            for row in self.rows
+        ]
+
+
+def term(text: str, base: str) -> pyoxigraph.NamedNode | pyoxigraph.Literal:
+    """A parameter value: <iri>, prefix:local, or a plain literal."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        return pyoxigraph.NamedNode(text[1:-1])
+    known = prefixes(base)
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in known and not local.startswith("//"):
+        return pyoxigraph.NamedNode(known[prefix] + local)
+    return pyoxigraph.Literal(text)
+
+
+def run_query(
+    store: pyoxigraph.Store,
+    text: str,
+    *,
+    base: str,
+    reason: bool = False,
+    params: dict[str, str] | None = None,
+) -> Outcome:
+    """Run ``text`` with the project prefixes over the union of the graphs."""
+    graphs = graph_names(store, base + "graph/inferred")
+    default: list[pyoxigraph.NamedNode | pyoxigraph.DefaultGraph] = [pyoxigraph.DefaultGraph()]
+    if reason and graphs.inferred is not None:
+        default.append(graphs.inferred)
+    if params:
+        text = bind_parameters(text, {k: term(v, base) for k, v in params.items()})
+    try:
+        result = store.query(
+            text,
+            prefixes=prefixes(base),
+            default_graph=default,
+            named_graphs=graphs.asserted,
+        )
+    except SyntaxError as exc:
+        raise syntax_error(str(exc)) from None
+    return Outcome(result)
+
+
+def bind_parameters(text: str, values: dict[str, pyoxigraph.NamedNode | pyoxigraph.Literal]) -> str:
+    """Bind variables with a VALUES block at the start of the first WHERE clause.
+
+    (pyoxigraph's substitutions would require the variables to be projected.)
+    """
+    match = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
+    if match is None:
+        raise QueryError("--param needs a query with a WHERE clause")
+    block = " ".join(f"VALUES ?{name} {{ {value} }}" for name, value in sorted(values.items()))
+    return text[: match.end()] + f" {block} " + text[match.end() :]
+
+
+def syntax_error(message: str) -> QueryError:
+    match = _ERROR_AT.match(message)
+    if match:
+        line, column, expected = match.groups()
+        return QueryError(
+            f"SPARQL syntax error at line {line}, column {column}: {expected}",
+            hint="correct the query at that place",
+        )
+    return QueryError(f"SPARQL error: {message}")
+
+
+def shorten(value: str, base: str) -> str:
+    for name, ns in sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])):
+        if value.startswith(ns) and len(value) > len(ns) and "/" not in value[len(ns) :]:
+            return f"{name}:{value[len(ns) :]}"
+    for name, ns in sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])):
+        if value.startswith(ns) and len(value) > len(ns):
+            return f"{name}:{value[len(ns) :]}"
+    return f"<{value}>"
+
+
+def cell(value: object, base: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, pyoxigraph.NamedNode):
+        return shorten(value.value, base)
+    if isinstance(value, pyoxigraph.BlankNode):
+        return f"_:{value.value}"
+    return str(value.value)  # type: ignore[attr-defined]
+
+
+def table(outcome: Outcome, base: str, width: int = 80) -> str:
+    """An aligned text table with IRIs as prefixed names; cells cut at ``width`` (0: never)."""
+    header = outcome.variables
+    body = [[cell(v, base).replace("\n", " ") for v in row] for row in outcome.rows]
+    if width:
+        body = [[c if len(c) <= width else c[: width - 1] + "…" for c in row] for row in body]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body]
+    lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def serialize(outcome: Outcome, fmt: str, base: str) -> bytes:
+    """The outcome in a standard format: W3C SPARQL results for SELECT, RDF for CONSTRUCT."""
+    if outcome.form == "SELECT":
+        if fmt not in SELECT_FORMATS:
+            raise QueryError(
+                f"format {fmt!r} is not one for SELECT results",
+                hint="use table, " + ", ".join(SELECT_FORMATS),
+            )
+        return outcome._result.serialize(format=SELECT_FORMATS[fmt])  # type: ignore[attr-defined]
+    if outcome.form == "CONSTRUCT":
+        if fmt not in GRAPH_FORMATS:
+            raise QueryError(
+                f"format {fmt!r} is not one for CONSTRUCT/DESCRIBE results",
+                hint="use " + ", ".join(GRAPH_FORMATS),
+            )
+        triples = sorted(outcome.triples, key=str)
+        return pyoxigraph.serialize(
+            triples,
+            format=GRAPH_FORMATS[fmt],  # type: ignore[no-any-return]
+            prefixes=prefixes(base),
+        )
+    raise QueryError(f"format {fmt!r} does not apply to ASK", hint="ASK prints true or false")
+
+
+def resolve(
+    arg: str | None, stdin_text: str | None, queries_dir: Path
+) -> tuple[str, SavedQuery | None]:
+    """The query text for a command-line argument: text, a .rq file, '-' (stdin) or a name."""
+    if arg is None or arg == "-":
+        if stdin_text is None or not stdin_text.strip():
+            raise QueryError(
+                "no query given",
+                hint="pass a query, a .rq file, a saved query name, or pipe one in",
+            )
+        return stdin_text, None
+    if arg.endswith(".rq") and "\n" not in arg:
+        path = Path(arg)
+        if not path.is_file():
+            raise QueryError(f"{arg}: no such query file")
+        try:
+            return path.read_text(encoding="utf-8"), None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"{arg}: cannot read the query: {exc}") from None
+    if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", arg):
+        saved = find_saved(queries_dir, arg)
+        return saved.text, saved
+    return arg, None
