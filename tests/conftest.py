@@ -55,3 +55,13 @@ class Sparql:
 @pytest.fixture(scope="session")
 def sparql(store: pyoxigraph.Store, project: Project) -> Sparql:
     return Sparql(store, project.base)
+
+
+@pytest.fixture(scope="session")
+def release(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One published release for the session."""
+    from kgbuild.publish import publish
+
+    out = tmp_path_factory.mktemp("release") / "release"
+    publish(project, out, issued="2026-11-23")
+    return out

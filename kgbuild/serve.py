@@ -1,0 +1,385 @@
+"""`kgbuild serve`: Oxigraph's SPARQL server behind a thin front that adds what it lacks.
+
+Oxigraph's `serve-read-only` answers the SPARQL 1.1 Protocol (GET and POST, every result
+format) and ships the YASGUI query page. The front, on the public host and port, adds:
+
+- a hard time limit and a result size limit: Oxigraph's own --timeout-s is not a hard limit
+  and may answer HTTP 200 with a truncated body (see ../shared/guides/measured.md), so the
+  front cuts a query that runs too long or answers too much and returns a clean 503 or 413;
+- a bound on the queries that run at once (others wait, then get 503);
+- refusal of SPARQL Update and Graph Store requests (403);
+- dereferenceable resource IRIs: /id/<path> answers 303 See Other to the page (text/html), the
+  Turtle (text/turtle) or the JSON-LD (application/ld+json) of the published release;
+- the release website under /site/.
+"""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import mimetypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import KGBuildError
+from .store import STORE_DIR, NotBuilt
+
+CANCELLED = b"The SPARQL operation has been cancelled"
+_ASSETS = {"/yasgui.min.js", "/yasgui.min.css", "/logo.svg"}
+_FORMATS = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "text/turtle": ".ttl",
+    "application/x-turtle": ".ttl",
+    "application/ld+json": ".jsonld",
+    "application/json": ".jsonld",
+}
+
+
+class ServeError(KGBuildError):
+    """The server cannot start (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query may cost."""
+
+    timeout_s: float = 10.0
+    max_bytes: int = 10_000_000
+    concurrent: int = 4
+
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` server binary installed with the oxigraph package."""
+    candidates = [Path(sys.executable).parent / "oxigraph", shutil.which("oxigraph")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise ServeError("the oxigraph server binary is not installed",
+                     hint="pip install oxigraph (it comes with kgbuild's dependencies)")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def preferred(accept: str) -> str | None:
+    """The file suffix of the format the Accept header wants most (q-values honoured)."""
+    offers = []
+    for index, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media, q = fields[0].lower(), 1.0
+        for param in fields[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            offers.append((-q, index, media))
+    for _, _, media in sorted(offers):
+        if media in _FORMATS:
+            return _FORMATS[media]
+        if media in ("*/*", "text/*"):
+            return ".html"
+    return None
+
+
+class Front(http.server.ThreadingHTTPServer):
+    """The public server: SPARQL proxy with limits, pages and content negotiation."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], upstream: tuple[str, int], release: Path,
+                 limits: Limits, base: str) -> None:
+        super().__init__(address, Handler)
+        self.upstream = upstream
+        self.release = release
+        self.limits = limits
+        self.base = base
+        self.slots = threading.BoundedSemaphore(limits.concurrent)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server: Front
+    protocol_version = "HTTP/1.1"
+    server_version = "kgbuild-serve"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet by default
+        if os.environ.get("KGBUILD_SERVE_LOG"):
+            super().log_message(format, *args)
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_HEAD(self) -> None:
+        self._route("HEAD")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_PUT(self) -> None:
+        self._refuse()
+
+    def do_DELETE(self) -> None:
+        self._refuse()
+
+    def do_PATCH(self) -> None:
+        self._refuse()
+
+    def _route(self, method: str) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        path = url.path
+        if path in ("/update",) or path.startswith("/store"):
+            return self._refuse()
+        if path in ("/sparql", "/query"):
+            params = urllib.parse.parse_qs(url.query)
+            if method == "POST":
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                kind = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+                if kind == "application/sparql-update" or (
+                    kind == "application/x-www-form-urlencoded"
+                    and "update" in urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+                ):
+                    return self._refuse(body_read=True)
+                return self._proxy_query("POST", url.query, body, kind)
+            if "update" in params:
+                return self._refuse()
+            if "query" not in params:
+                return self._query_page()
+            return self._proxy_query("GET", url.query, b"", None)
+        if path in _ASSETS:
+            return self._proxy_plain(path)
+        if path == "/" or path == "/site" or path == "/site/":
+            return self._redirect("/site/index.html")
+        if path.startswith("/site/"):
+            return self._static(path[len("/site/"):], method)
+        if path.startswith(("/id/", "/vocab/")):
+            return self._negotiate(path)
+        self._error(404, "not found: try /sparql, /site/index.html or /id/<resource>")
+
+    # -- SPARQL -----------------------------------------------------------------------------
+
+    def _proxy_query(self, method: str, query: str, body: bytes, kind: str | None) -> None:
+        limits = self.server.limits
+        started = time.monotonic()
+        if not self.server.slots.acquire(timeout=limits.timeout_s):
+            return self._error(503, "the server is busy: too many queries at once; retry later")
+        try:
+            conn = http.client.HTTPConnection(*self.server.upstream, timeout=limits.timeout_s)
+            headers = {"Accept": self.headers.get("Accept") or "application/sparql-results+json"}
+            if kind:
+                headers["Content-Type"] = kind
+            target = "/query" + (f"?{query}" if query else "")
+            try:
+                conn.request(method, target, body=body or None, headers=headers)
+                response = conn.getresponse()
+                chunks, size = [], 0
+                while True:
+                    left = limits.timeout_s - (time.monotonic() - started)
+                    if left <= 0:
+                        raise TimeoutError
+                    conn.sock.settimeout(left)
+                    chunk = response.read1(65536)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > limits.max_bytes:
+                        return self._error(
+                            413, f"the result is larger than the limit of {limits.max_bytes} "
+                            "bytes: add a LIMIT or ask for less")
+                    chunks.append(chunk)
+            except TimeoutError:
+                return self._error(503, f"the query ran longer than the limit of "
+                                   f"{limits.timeout_s:g} s and was stopped")
+            except OSError as exc:
+                return self._error(502, f"the SPARQL engine did not answer: {exc}")
+            finally:
+                conn.close()
+            data = b"".join(chunks)
+            if response.status == 200 and CANCELLED in data[-200:]:
+                return self._error(503, f"the query ran longer than the limit of "
+                                   f"{limits.timeout_s:g} s and was stopped")
+            self.send_response(response.status)
+            for name in ("Content-Type", "Vary"):
+                if response.getheader(name):
+                    self.send_header(name, response.getheader(name))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        finally:
+            self.server.slots.release()
+
+    def _query_page(self) -> None:
+        """YASGUI, as Oxigraph ships it, pointed at this endpoint."""
+        status, kind, data = self._fetch("/")
+        data = data.replace(b'url + "/sparql"', b"url")
+        self._send(status, kind, data)
+
+    def _proxy_plain(self, path: str) -> None:
+        self._send(*self._fetch(path))
+
+    def _fetch(self, path: str) -> tuple[int, str, bytes]:
+        conn = http.client.HTTPConnection(*self.server.upstream, timeout=10)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.getheader("Content-Type") or "", response.read()
+        finally:
+            conn.close()
+
+    # -- pages -------------------------------------------------------------------------------
+
+    def _negotiate(self, path: str) -> None:
+        suffix = preferred(self.headers.get("Accept") or "text/html")
+        if suffix is None:
+            return self._error(406, "available as text/html, text/turtle, application/ld+json")
+        local = path.lstrip("/")
+        target = self.server.release / f"{local}{suffix}"
+        if not target.is_file():
+            return self._error(404, f"no resource {path} in the published release")
+        self.send_response(303)
+        self.send_header("Location", f"/site/{local}{suffix}")
+        self.send_header("Vary", "Accept")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _static(self, relative: str, method: str) -> None:
+        root = self.server.release.resolve()
+        target = (root / urllib.parse.unquote(relative)).resolve()
+        if (root not in target.parents and target != root) or not target.is_file():
+            return self._error(404, "no such page in the published release")
+        kind = {".ttl": "text/turtle; charset=utf-8", ".jsonld": "application/ld+json",
+                ".trig": "application/trig", ".nq": "application/n-quads",
+                ".nt": "application/n-triples"}.get(target.suffix) or (
+            mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+        if kind == "text/html":
+            kind = "text/html; charset=utf-8"
+        data = target.read_bytes()
+        self._send(200, kind, b"" if method == "HEAD" else data, length=len(data))
+
+    # -- replies -----------------------------------------------------------------------------
+
+    def _refuse(self, body_read: bool = False) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length and not body_read:
+            self.rfile.read(length)
+        self._error(403, "this endpoint is read-only: SPARQL Update and Graph Store "
+                    "writes are refused")
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+
+    def _send(self, status: int, kind: str, data: bytes, length: int | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class Server:
+    """Oxigraph (on a private loopback port) and the front (on the public host and port)."""
+
+    def __init__(self, dist: Path, release: Path, host: str, port: int, limits: Limits,
+                 base: str) -> None:
+        store = dist / STORE_DIR
+        if not store.is_dir():
+            raise NotBuilt(f"nothing is built in {dist} yet", hint="run 'kgbuild build' first")
+        self.store, self.release, self.host, self.port = store, release, host, port
+        self.limits, self.base = limits, base
+        self.process: subprocess.Popen[bytes] | None = None
+        self.front: Front | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.front is not None
+        host, port = self.front.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        upstream = ("127.0.0.1", free_port())
+        self.process = subprocess.Popen(
+            [oxigraph_binary(), "serve-read-only", "--location", str(self.store),
+             "--bind", f"{upstream[0]}:{upstream[1]}",
+             "--timeout-s", str(max(1, int(self.limits.timeout_s)))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(upstream, timeout=0.5):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    err = (self.process.stderr.read() if self.process.stderr else b"").decode()
+                    self.stop()
+                    raise ServeError(f"the SPARQL engine did not start: {err.strip()}") from None
+                time.sleep(0.05)
+        try:
+            self.front = Front((self.host, self.port), upstream, self.release, self.limits,
+                               self.base)
+        except OSError as exc:
+            self.stop()
+            raise ServeError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}",
+                             hint="choose another --port or stop what uses it") from None
+
+    def serve_forever(self) -> None:
+        assert self.front is not None
+        self.front.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        if self.front is not None:
+            self.front.shutdown()
+            self.front.server_close()
+            self.front = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def run(server: Server, announce) -> None:  # type: ignore[no-untyped-def]
+    """Start, announce, serve until Ctrl-C or SIGTERM, stop cleanly."""
+    server.start()
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    announce(server.url)
+    try:
+        while not stop.is_set():
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()

@@ -1,0 +1,143 @@
+"""`kgbuild push` into a real Oxigraph server, started by the test on a free loopback port."""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pyoxigraph
+import pytest
+from click.testing import CliRunner
+
+from kgbuild.build import BuildResult
+from kgbuild.cli import main
+from kgbuild.push import auth_header, push
+from kgbuild.serve import free_port, oxigraph_binary
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def oxigraph(tmp_path: Path) -> Iterator[str]:
+    """A writable Oxigraph server; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [oxigraph_binary(), "serve", "--location", str(tmp_path / "store"), "--bind",
+         f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, "oxigraph did not start"
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def store_quads(url: str) -> set[str]:
+    request = urllib.request.Request(f"{url}/store", headers={"Accept": "application/n-quads"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        data = response.read()
+    return {str(q) for q in pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_QUADS)}
+
+
+def test_push_leaves_exactly_the_datasets_quads(built: tuple[BuildResult, Path],
+                                               oxigraph: str) -> None:
+    dump = built[1] / "dataset.nq"
+    expected = {str(q) for q in pyoxigraph.parse(path=str(dump))}
+    result = push(dump, f"{oxigraph}/store")
+    assert result.ok and result.retries == 0
+    assert sum(result.graphs.values()) == len(expected)
+    assert store_quads(oxigraph) == expected
+
+
+def test_push_replaces_each_graph(built: tuple[BuildResult, Path], oxigraph: str) -> None:
+    dump = built[1] / "dataset.nq"
+    stale = "<https://w3id.org/kgbuild/id/person/x> <http://www.w3.org/2000/01/rdf-schema#label>" \
+            ' "stale" .'
+    graph = "https://w3id.org/kgbuild/id/graph/entities"
+    request = urllib.request.Request(f"{oxigraph}/store?graph={graph}", data=stale.encode(),
+                                     headers={"Content-Type": "application/n-triples"},
+                                     method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+    push(dump, f"{oxigraph}/store")
+    assert not any('"stale"' in q for q in store_quads(oxigraph))
+
+
+def test_push_command_reports_each_graph(built: tuple[BuildResult, Path], oxigraph: str) -> None:
+    result = CliRunner().invoke(main, ["push", "--project", str(ROOT), "--dist", str(built[1]),
+                                       "--endpoint", f"{oxigraph}/store"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ok ") == 7
+    assert "pushed 7254 triples in 7 graphs" in result.output or "pushed " in result.output
+
+
+class Flaky(http.server.BaseHTTPRequestHandler):
+    """A Graph Store that fails the first request of each graph with 503 and checks auth."""
+
+    seen: ClassVar[dict[str, bytes]] = {}
+    failures: ClassVar[set[str]] = set()
+    auth: ClassVar[list[str]] = []
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_PUT(self) -> None:
+        Flaky.auth.append(self.headers.get("Authorization", ""))
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path not in Flaky.failures:
+            Flaky.failures.add(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        Flaky.seen[self.path] = body
+        self.send_response(204)
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        body = Flaky.seen.get(self.path, b"")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/n-triples")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_push_retries_transient_failures_and_sends_credentials(
+    built: tuple[BuildResult, Path]
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/store"
+        result = push(built[1] / "dataset.nq", url, wait=0.01,
+                      environ={"KGBUILD_PUSH_USER": "kg", "KGBUILD_PUSH_PASSWORD": "s3cret"})
+    finally:
+        server.shutdown()
+    assert result.ok and result.retries == 7  # one 503 per graph, each retried once
+    expected = "Basic " + base64.b64encode(b"kg:s3cret").decode()
+    assert set(Flaky.auth) == {expected}
+
+
+def test_bearer_token_from_the_environment() -> None:
+    assert auth_header({"KGBUILD_PUSH_TOKEN": "abc"}) == "Bearer abc"
+    assert auth_header({}) is None
+
+
+def test_unreachable_store_is_exit_3(built: tuple[BuildResult, Path]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/store"
+    result = CliRunner().invoke(main, ["push", "--project", str(ROOT), "--dist", str(built[1]),
+                                       "--endpoint", url, "--retries", "0"])
+    assert result.exit_code == 3
+    assert "is the store running" in result.output
