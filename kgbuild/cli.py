@@ -318,18 +318,44 @@ def validate(
 
 @main.command()
 @project_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Release folder (default: dist/release/ in the project).")
-@click.option("--url", default="https://w3id.org/kgbuild/release/", show_default=True,
-              help="Public URL of the release folder (download links in VoID/DCAT).")
-@click.option("--sparql-endpoint", default=None, metavar="URL",
-              help="A public SPARQL endpoint to name in the VoID description.")
-@click.option("--include-texts", is_flag=True,
-              help="Include the full source texts of documents whose license allows it.")
-@click.option("--issued", default=None, metavar="YYYY-MM-DD",
-              help="Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).")
-def publish(project: Project, out_dir: Path | None, url: str, sparql_endpoint: str | None,
-            include_texts: bool, issued: str | None) -> None:
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Release folder (default: dist/release/ in the project).",
+)
+@click.option(
+    "--url",
+    default="https://w3id.org/kgbuild/release/",
+    show_default=True,
+    help="Public URL of the release folder (download links in VoID/DCAT).",
+)
+@click.option(
+    "--sparql-endpoint",
+    default=None,
+    metavar="URL",
+    help="A public SPARQL endpoint to name in the VoID description.",
+)
+@click.option(
+    "--include-texts",
+    is_flag=True,
+    help="Include the full source texts of documents whose license allows it.",
+)
+@click.option(
+    "--issued",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).",
+)
+def publish(
+    project: Project,
+    out_dir: Path | None,
+    url: str,
+    sparql_endpoint: str | None,
+    include_texts: bool,
+    issued: str | None,
+) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
 
     Builds and validates the dataset, then writes (default dist/release/) the dataset as
@@ -349,13 +375,23 @@ def publish(project: Project, out_dir: Path | None, url: str, sparql_endpoint: s
     """
     from .publish import publish as run_publish
 
-    release = run_publish(project, out_dir, url=url, sparql_endpoint=sparql_endpoint,
-                          include_texts=include_texts, issued=issued)
-    click.echo(f"wrote {len(release.files)} files to {release.folder}: {release.triples} "
-               f"triples ({release.quads} quads), {release.pages} resource pages")
+    release = run_publish(
+        project,
+        out_dir,
+        url=url,
+        sparql_endpoint=sparql_endpoint,
+        include_texts=include_texts,
+        issued=issued,
+    )
+    click.echo(
+        f"wrote {len(release.files)} files to {release.folder}: {release.triples} "
+        f"triples ({release.quads} quads), {release.pages} resource pages"
+    )
     if release.texts_left_out:
-        click.echo(f"left out the full text of {len(release.texts_left_out)} document(s) "
-                   "(no license allowing it); their SHA-256 and quotes are in the release")
+        click.echo(
+            f"left out the full text of {len(release.texts_left_out)} document(s) "
+            "(no license allowing it); their SHA-256 and quotes are in the release"
+        )
 
 
 publish.help = (publish.help or "") + "\n\n" + EXIT_CODES
@@ -364,20 +400,57 @@ publish.help = (publish.help or "") + "\n\n" + EXIT_CODES
 @main.command()
 @project_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0: any free port).")
-@click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The folder kgbuild build wrote (default: dist/).")
-@click.option("--release", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The release folder for pages (default: dist/release/).")
-@click.option("--timeout", "timeout_s", default=10.0, show_default=True,
-              type=click.FloatRange(min=0.1), help="Stop a query after this many seconds.")
-@click.option("--max-result-bytes", default=10_000_000, show_default=True,
-              type=click.IntRange(min=1), help="Refuse results larger than this.")
-@click.option("--concurrent", default=4, show_default=True, type=click.IntRange(min=1),
-              help="Queries that may run at once; others wait up to the timeout.")
-def serve(project: Project, host: str, port: int, dist: Path | None, release: Path | None,
-          timeout_s: float, max_result_bytes: int, concurrent: int) -> None:
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The folder kgbuild build wrote (default: dist/).",
+)
+@click.option(
+    "--release",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The release folder for pages (default: dist/release/).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Stop a query after this many seconds.",
+)
+@click.option(
+    "--max-result-bytes",
+    default=10_000_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Refuse results larger than this.",
+)
+@click.option(
+    "--concurrent",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Queries that may run at once; others wait up to the timeout.",
+)
+def serve(
+    project: Project,
+    host: str,
+    port: int,
+    dist: Path | None,
+    release: Path | None,
+    timeout_s: float,
+    max_result_bytes: int,
+    concurrent: int,
+) -> None:
     """Serve the dataset: a read-only SPARQL endpoint, resource pages and the website.
 
     The SPARQL 1.1 Protocol endpoint is /sparql (GET and POST, every standard result format;
@@ -394,12 +467,20 @@ def serve(project: Project, host: str, port: int, dist: Path | None, release: Pa
     """
     from .serve import Limits, Server, run
 
-    server = Server(dist or project.dist_dir, release or project.dist_dir / "release", host,
-                    port, Limits(timeout_s, max_result_bytes, concurrent), project.base)
+    server = Server(
+        dist or project.dist_dir,
+        release or project.dist_dir / "release",
+        host,
+        port,
+        Limits(timeout_s, max_result_bytes, concurrent),
+        project.base,
+    )
 
     def announce(url: str) -> None:
-        click.echo(f"kgbuild serve: SPARQL endpoint {url}/sparql, website {url}/site/, "
-                   f"resources {url}/id/<path> (Ctrl-C stops)")
+        click.echo(
+            f"kgbuild serve: SPARQL endpoint {url}/sparql, website {url}/site/, "
+            f"resources {url}/id/<path> (Ctrl-C stops)"
+        )
 
     run(server, announce)
     click.echo("kgbuild serve: stopped")
@@ -407,16 +488,33 @@ def serve(project: Project, host: str, port: int, dist: Path | None, release: Pa
 
 @main.command()
 @project_options
-@click.option("--endpoint", required=True, metavar="URL",
-              help="The store's Graph Store Protocol endpoint (e.g. http://localhost:7878/store).")
-@click.option("--dist", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The folder kgbuild build wrote (default: dist/).")
-@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
-              help="Seconds to wait for each request.")
-@click.option("--retries", default=4, show_default=True, type=click.IntRange(min=0),
-              help="Retries of a request after a transient failure (network, 5xx, 429).")
-def push(project: Project, endpoint: str, dist: Path | None, timeout: float,
-         retries: int) -> None:
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The store's Graph Store Protocol endpoint (e.g. http://localhost:7878/store).",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The folder kgbuild build wrote (default: dist/).",
+)
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds to wait for each request.",
+)
+@click.option(
+    "--retries",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Retries of a request after a transient failure (network, 5xx, 429).",
+)
+def push(project: Project, endpoint: str, dist: Path | None, timeout: float, retries: int) -> None:
     """Load the dataset into a triple store, one named graph per request.
 
     Each named graph of dist/dataset.nq is sent with the SPARQL 1.1 Graph Store HTTP Protocol
@@ -443,17 +541,22 @@ def push(project: Project, endpoint: str, dist: Path | None, timeout: float,
     dump = (dist or project.dist_dir) / "dataset.nq"
     total = len(graphs_of(dump))
     with click.progressbar(length=total, label="pushing graphs", file=sys.stderr) as bar:
-        result = run_push(dump, endpoint, timeout=timeout, retries=retries,
-                          progress=lambda graph: bar.update(1))
+        result = run_push(
+            dump, endpoint, timeout=timeout, retries=retries, progress=lambda graph: bar.update(1)
+        )
     for graph, sent in result.graphs.items():
         held = result.held.get(graph)
         mark = "ok" if held == sent else "MISMATCH"
         click.echo(f"{mark:8} {sent:7} sent {held:7} held  {graph or '(default graph)'}")
     if not result.ok:
-        raise PushError("the store does not hold what was sent (see the lines above)",
-                        hint="another writer may have changed it; push again")
-    click.echo(f"pushed {sum(result.graphs.values())} triples in {len(result.graphs)} graphs"
-               f" ({result.retries} retries)")
+        raise PushError(
+            "the store does not hold what was sent (see the lines above)",
+            hint="another writer may have changed it; push again",
+        )
+    click.echo(
+        f"pushed {sum(result.graphs.values())} triples in {len(result.graphs)} graphs"
+        f" ({result.retries} retries)"
+    )
 
 
 def _summary(result: Any, *, written: bool) -> None:

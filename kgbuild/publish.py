@@ -91,8 +91,13 @@ def publish(
         )
     quads, included, left_out = _release_quads(assembly, include_texts)
     triples = merged_triples(quads)
-    release = Release(folder=out_dir, triples=len(triples), quads=len(quads),
-                      texts_included=included, texts_left_out=left_out)
+    release = Release(
+        folder=out_dir,
+        triples=len(triples),
+        quads=len(quads),
+        texts_included=included,
+        texts_left_out=left_out,
+    )
     staging = _staging(out_dir)
     try:
         files: dict[str, bytes] = {}
@@ -110,36 +115,48 @@ def publish(
         files["ontology.ttl"] = project.ontology_file.read_bytes()
         files["vocabularies.ttl"] = project.vocabularies_file.read_bytes()
         files["shapes.ttl"] = project.shapes_file.read_bytes()
-        files["context.jsonld"] = (json.dumps(jsonld_context(project), indent=2,
-                                              ensure_ascii=False) + "\n").encode()
+        files["context.jsonld"] = (
+            json.dumps(jsonld_context(project), indent=2, ensure_ascii=False) + "\n"
+        ).encode()
         files["docs/ontology.html"] = ontology_docs(project)
         meta = release_metadata(project, issued)
         files["release.json"] = (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()
         for name, data in files.items():
             _write(staging / name, data)
-        files["void.ttl"] = void_description(project, quads, triples, staging, url,
-                                             sparql_endpoint, meta)
+        files["void.ttl"] = void_description(
+            project, quads, triples, staging, url, sparql_endpoint, meta
+        )
         _write(staging / "void.ttl", files["void.ttl"])
-        release.pages = write_site(staging, project, quads, assembly, url=url, meta=meta,
-                                   counts=_class_counts(triples), dumps=_sizes(staging))
+        release.pages = write_site(
+            staging,
+            project,
+            quads,
+            assembly,
+            url=url,
+            meta=meta,
+            counts=_class_counts(triples),
+            dumps=_sizes(staging),
+        )
         _write(staging / "SHA256SUMS", sha256sums(staging))
-        release.files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*")
-                               if p.is_file())
+        release.files = sorted(
+            str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
+        )
         _swap_into_place(staging, out_dir)
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write the release: {exc}",
-                          hint="check the folder is writable; the previous release is kept"
-                          ) from None
+        raise OutputError(
+            f"{out_dir}: cannot write the release: {exc}",
+            hint="check the folder is writable; the previous release is kept",
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return release
 
 
-def _release_quads(assembly: Assembly, include_texts: bool
-                   ) -> tuple[list[pyoxigraph.Quad], list[str], list[str]]:
+def _release_quads(
+    assembly: Assembly, include_texts: bool
+) -> tuple[list[pyoxigraph.Quad], list[str], list[str]]:
     """The dataset without full texts, unless asked and the document's license allows it."""
-    licensed = {q.subject.value for q in assembly.quads
-                if q.predicate.value == DCTERMS + "license"}
+    licensed = {q.subject.value for q in assembly.quads if q.predicate.value == DCTERMS + "license"}
     out, included, left_out = [], [], []
     for q in assembly.quads:
         if q.predicate.value == KG + "text":
@@ -164,12 +181,12 @@ def jsonld_context(project: Project) -> dict[str, object]:
     """A JSON-LD context a web developer can read: a plain term for every ontology term."""
     terms: dict[str, object] = {"@version": 1.1}
     terms.update({k: v for k, v in prefixes(project.base).items()})
-    terms.update({"id": "@id", "type": "@type", "label": {"@id": RDFS + "label",
-                                                          "@container": "@language"}})
+    terms.update(
+        {"id": "@id", "type": "@type", "label": {"@id": RDFS + "label", "@container": "@language"}}
+    )
     kinds: dict[str, str] = {}
     ranges: dict[str, str] = {}
-    for q in pyoxigraph.parse(path=str(project.ontology_file),
-                              format=pyoxigraph.RdfFormat.TURTLE):
+    for q in pyoxigraph.parse(path=str(project.ontology_file), format=pyoxigraph.RdfFormat.TURTLE):
         s = q.subject.value
         if not s.startswith(KG):
             continue
@@ -178,7 +195,7 @@ def jsonld_context(project: Project) -> dict[str, object]:
         elif q.predicate.value == RDFS + "range":
             ranges[s] = q.object.value
     for iri in sorted(kinds):
-        local = iri[len(KG):]
+        local = iri[len(KG) :]
         if kinds[iri] == OWL + "Class":
             terms[local] = f"kg:{local}"
         elif kinds[iri] == OWL + "ObjectProperty":
@@ -188,7 +205,7 @@ def jsonld_context(project: Project) -> dict[str, object]:
             if rng == RDF + "langString":
                 terms[local] = {"@id": f"kg:{local}", "@container": "@language"}
             elif rng.startswith(XSD) and rng != XSD + "string":
-                terms[local] = {"@id": f"kg:{local}", "@type": f"xsd:{rng[len(XSD):]}"}
+                terms[local] = {"@id": f"kg:{local}", "@type": f"xsd:{rng[len(XSD) :]}"}
             else:
                 terms[local] = f"kg:{local}"
     return {"@context": terms}
@@ -224,12 +241,17 @@ def ontology_docs(project: Project) -> bytes:
 def release_metadata(project: Project, issued: str | None) -> dict[str, object]:
     """What the release was built from: commit, input checksums, tool versions, date."""
     inputs = {}
-    for folder in (project.ontology_dir, project.shapes_dir, project.data_dir,
-                   project.root / "queries"):
+    for folder in (
+        project.ontology_dir,
+        project.shapes_dir,
+        project.data_dir,
+        project.root / "queries",
+    ):
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 inputs[str(path.relative_to(project.root))] = hashlib.sha256(
-                    path.read_bytes()).hexdigest()
+                    path.read_bytes()
+                ).hexdigest()
     commit, commit_date = _git(project.root)
     tools = {}
     for package in ("kgbuild", "pyoxigraph", "rdflib", "pyshacl", "owlrl", "pylode"):
@@ -250,8 +272,13 @@ def release_metadata(project: Project, issued: str | None) -> dict[str, object]:
 
 def _git(root: Path) -> tuple[str | None, str | None]:
     try:
-        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%H %cs"],
-                             capture_output=True, text=True, timeout=10, check=True)
+        out = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%H %cs"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
         commit, date = out.stdout.split()
         return commit, date
     except (OSError, subprocess.SubprocessError, ValueError):
@@ -280,9 +307,15 @@ def _sizes(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def void_description(project: Project, quads: list[pyoxigraph.Quad],
-                     triples: list[pyoxigraph.Triple], folder: Path, url: str,
-                     sparql_endpoint: str | None, meta: dict[str, object]) -> bytes:
+def void_description(
+    project: Project,
+    quads: list[pyoxigraph.Quad],
+    triples: list[pyoxigraph.Triple],
+    folder: Path,
+    url: str,
+    sparql_endpoint: str | None,
+    meta: dict[str, object],
+) -> bytes:
     """VoID and DCAT: every statistic computed from the data and the files written."""
     dataset = url + "void.ttl#dataset"
     out: list[pyoxigraph.Triple] = []
@@ -317,8 +350,9 @@ def void_description(project: Project, quads: list[pyoxigraph.Quad],
         add(dataset, VOID + "sparqlEndpoint", node(sparql_endpoint))
     subjects = {t.subject.value for t in triples}
     add(dataset, VOID + "triples", number(len(triples)))
-    add(dataset, VOID + "entities", number(len({s for s in subjects if s.startswith(
-        project.base)})))
+    add(
+        dataset, VOID + "entities", number(len({s for s in subjects if s.startswith(project.base)}))
+    )
     add(dataset, VOID + "distinctSubjects", number(len(subjects)))
     add(dataset, VOID + "distinctObjects", number(len({t.object for t in triples})))
     add(dataset, VOID + "properties", number(len({t.predicate.value for t in triples})))
@@ -357,19 +391,27 @@ def void_description(project: Project, quads: list[pyoxigraph.Quad],
         add(dist, RDF + "type", node(DCAT + "Distribution"))
         add(dist, DCTERMS + "title", text(name, None))
         add(dist, DCAT + "downloadURL", node(url + name))
-        add(dist, DCAT + "mediaType", node("https://www.iana.org/assignments/media-types/"
-                                           + media))
-        add(dist, DCAT + "byteSize", pyoxigraph.Literal(str(sizes[name]),
-                                                       datatype=node(XSD + "nonNegativeInteger")))
+        add(dist, DCAT + "mediaType", node("https://www.iana.org/assignments/media-types/" + media))
+        add(
+            dist,
+            DCAT + "byteSize",
+            pyoxigraph.Literal(str(sizes[name]), datatype=node(XSD + "nonNegativeInteger")),
+        )
         if name.endswith(".gz"):
-            add(dist, DCAT + "compressFormat",
-                node("https://www.iana.org/assignments/media-types/application/gzip"))
+            add(
+                dist,
+                DCAT + "compressFormat",
+                node("https://www.iana.org/assignments/media-types/application/gzip"),
+            )
         if name in DUMPS or name.endswith(".gz") or name == CANONICAL:
             add(dataset, VOID + "dataDump", node(url + name))
     add(dataset, SCHEMA + "url", node(url))
     ordered = sorted(set(out), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return pyoxigraph.serialize(ordered, format=pyoxigraph.RdfFormat.TURTLE,  # type: ignore[no-any-return]
-                                prefixes={k: v for k, v in prefixes(project.base).items()})
+    return pyoxigraph.serialize(
+        ordered,
+        format=pyoxigraph.RdfFormat.TURTLE,  # type: ignore[no-any-return]
+        prefixes={k: v for k, v in prefixes(project.base).items()},
+    )
 
 
 def _media_type(name: str) -> str | None:
@@ -398,8 +440,10 @@ def _staging(out_dir: Path) -> Path:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-staging-", dir=out_dir.parent))
     except OSError as exc:
-        raise OutputError(f"{out_dir.parent}: cannot create the release folder: {exc.strerror}",
-                          hint="choose a writable folder with --out") from None
+        raise OutputError(
+            f"{out_dir.parent}: cannot create the release folder: {exc.strerror}",
+            hint="choose a writable folder with --out",
+        ) from None
 
 
 def _write(path: Path, data: bytes) -> None:

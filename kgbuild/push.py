@@ -73,8 +73,17 @@ def graph_url(endpoint: str, graph: str) -> str:
     return f"{endpoint}{sep}graph={urllib.parse.quote(graph, safe='')}"
 
 
-def _request(method: str, url: str, *, data: bytes | None, headers: dict[str, str],
-             timeout: float, retries: int, wait: float, counter: list[int]) -> bytes:
+def _request(
+    method: str,
+    url: str,
+    *,
+    data: bytes | None,
+    headers: dict[str, str],
+    timeout: float,
+    retries: int,
+    wait: float,
+    counter: list[int],
+) -> bytes:
     for attempt in range(retries + 1):
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
@@ -86,19 +95,24 @@ def _request(method: str, url: str, *, data: bytes | None, headers: dict[str, st
                 counter[0] += 1
                 time.sleep(wait * 2**attempt)
                 continue
-            hint = ("set KGBUILD_PUSH_TOKEN, or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD"
-                    if exc.code in (401, 403) else "check the endpoint URL (the Graph Store "
-                    "endpoint, not the SPARQL query endpoint)")
-            raise PushError(f"{method} {url}: HTTP {exc.code} {exc.reason}: {body}",
-                            hint=hint) from None
+            hint = (
+                "set KGBUILD_PUSH_TOKEN, or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD"
+                if exc.code in (401, 403)
+                else "check the endpoint URL (the Graph Store "
+                "endpoint, not the SPARQL query endpoint)"
+            )
+            raise PushError(
+                f"{method} {url}: HTTP {exc.code} {exc.reason}: {body}", hint=hint
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             if attempt < retries:
                 counter[0] += 1
                 time.sleep(wait * 2**attempt)
                 continue
             reason = getattr(exc, "reason", exc)
-            raise PushError(f"{method} {url}: {reason}",
-                            hint="is the store running and reachable?") from None
+            raise PushError(
+                f"{method} {url}: {reason}", hint="is the store running and reachable?"
+            ) from None
     raise AssertionError("unreachable")
 
 
@@ -121,15 +135,31 @@ def push(
     result, counter = PushResult(), [0]
     for graph, triples in graphs.items():
         body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        _request("PUT", graph_url(endpoint, graph), data=body, headers=headers,
-                 timeout=timeout, retries=retries, wait=wait, counter=counter)
+        _request(
+            "PUT",
+            graph_url(endpoint, graph),
+            data=body,
+            headers=headers,
+            timeout=timeout,
+            retries=retries,
+            wait=wait,
+            counter=counter,
+        )
         result.graphs[graph] = len(triples)
         if progress:
             progress(graph)
     read_headers = {"Accept": N_TRIPLES, **({"Authorization": auth} if auth else {})}
     for graph in graphs:
-        data = _request("GET", graph_url(endpoint, graph), data=None, headers=read_headers,
-                        timeout=timeout, retries=retries, wait=wait, counter=counter)
+        data = _request(
+            "GET",
+            graph_url(endpoint, graph),
+            data=None,
+            headers=read_headers,
+            timeout=timeout,
+            retries=retries,
+            wait=wait,
+            counter=counter,
+        )
         held = {str(t) for t in pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_TRIPLES)}
         result.held[graph] = len(held)
     result.retries = counter[0]

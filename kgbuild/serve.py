@@ -64,8 +64,10 @@ def oxigraph_binary() -> str:
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
-    raise ServeError("the oxigraph server binary is not installed",
-                     hint="pip install oxigraph (it comes with kgbuild's dependencies)")
+    raise ServeError(
+        "the oxigraph server binary is not installed",
+        hint="pip install oxigraph (it comes with kgbuild's dependencies)",
+    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -101,8 +103,14 @@ class Front(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], upstream: tuple[str, int], release: Path,
-                 limits: Limits, base: str) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        upstream: tuple[str, int],
+        release: Path,
+        limits: Limits,
+        base: str,
+    ) -> None:
         super().__init__(address, Handler)
         self.upstream = upstream
         self.release = release
@@ -167,7 +175,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/" or path == "/site" or path == "/site/":
             return self._redirect("/site/index.html")
         if path.startswith("/site/"):
-            return self._static(path[len("/site/"):], method)
+            return self._static(path[len("/site/") :], method)
         if path.startswith(("/id/", "/vocab/")):
             return self._negotiate(path)
         self._error(404, "not found: try /sparql, /site/index.html or /id/<resource>")
@@ -200,20 +208,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     size += len(chunk)
                     if size > limits.max_bytes:
                         return self._error(
-                            413, f"the result is larger than the limit of {limits.max_bytes} "
-                            "bytes: add a LIMIT or ask for less")
+                            413,
+                            f"the result is larger than the limit of {limits.max_bytes} "
+                            "bytes: add a LIMIT or ask for less",
+                        )
                     chunks.append(chunk)
             except TimeoutError:
-                return self._error(503, f"the query ran longer than the limit of "
-                                   f"{limits.timeout_s:g} s and was stopped")
+                return self._error(
+                    503,
+                    f"the query ran longer than the limit of "
+                    f"{limits.timeout_s:g} s and was stopped",
+                )
             except OSError as exc:
                 return self._error(502, f"the SPARQL engine did not answer: {exc}")
             finally:
                 conn.close()
             data = b"".join(chunks)
             if response.status == 200 and CANCELLED in data[-200:]:
-                return self._error(503, f"the query ran longer than the limit of "
-                                   f"{limits.timeout_s:g} s and was stopped")
+                return self._error(
+                    503,
+                    f"the query ran longer than the limit of "
+                    f"{limits.timeout_s:g} s and was stopped",
+                )
             self.send_response(response.status)
             for name in ("Content-Type", "Vary"):
                 if response.getheader(name):
@@ -263,10 +279,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         target = (root / urllib.parse.unquote(relative)).resolve()
         if (root not in target.parents and target != root) or not target.is_file():
             return self._error(404, "no such page in the published release")
-        kind = {".ttl": "text/turtle; charset=utf-8", ".jsonld": "application/ld+json",
-                ".trig": "application/trig", ".nq": "application/n-quads",
-                ".nt": "application/n-triples"}.get(target.suffix) or (
-            mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+        kind = {
+            ".ttl": "text/turtle; charset=utf-8",
+            ".jsonld": "application/ld+json",
+            ".trig": "application/trig",
+            ".nq": "application/n-quads",
+            ".nt": "application/n-triples",
+        }.get(target.suffix) or (mimetypes.guess_type(target.name)[0] or "application/octet-stream")
         if kind == "text/html":
             kind = "text/html; charset=utf-8"
         data = target.read_bytes()
@@ -278,8 +297,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length and not body_read:
             self.rfile.read(length)
-        self._error(403, "this endpoint is read-only: SPARQL Update and Graph Store "
-                    "writes are refused")
+        self._error(
+            403, "this endpoint is read-only: SPARQL Update and Graph Store writes are refused"
+        )
 
     def _redirect(self, location: str) -> None:
         self.send_response(302)
@@ -301,8 +321,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server:
     """Oxigraph (on a private loopback port) and the front (on the public host and port)."""
 
-    def __init__(self, dist: Path, release: Path, host: str, port: int, limits: Limits,
-                 base: str) -> None:
+    def __init__(
+        self, dist: Path, release: Path, host: str, port: int, limits: Limits, base: str
+    ) -> None:
         store = dist / STORE_DIR
         if not store.is_dir():
             raise NotBuilt(f"nothing is built in {dist} yet", hint="run 'kgbuild build' first")
@@ -320,10 +341,18 @@ class Server:
     def start(self) -> None:
         upstream = ("127.0.0.1", free_port())
         self.process = subprocess.Popen(
-            [oxigraph_binary(), "serve-read-only", "--location", str(self.store),
-             "--bind", f"{upstream[0]}:{upstream[1]}",
-             "--timeout-s", str(max(1, int(self.limits.timeout_s)))],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                oxigraph_binary(),
+                "serve-read-only",
+                "--location",
+                str(self.store),
+                "--bind",
+                f"{upstream[0]}:{upstream[1]}",
+                "--timeout-s",
+                str(max(1, int(self.limits.timeout_s))),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 15
         while True:
@@ -337,12 +366,15 @@ class Server:
                     raise ServeError(f"the SPARQL engine did not start: {err.strip()}") from None
                 time.sleep(0.05)
         try:
-            self.front = Front((self.host, self.port), upstream, self.release, self.limits,
-                               self.base)
+            self.front = Front(
+                (self.host, self.port), upstream, self.release, self.limits, self.base
+            )
         except OSError as exc:
             self.stop()
-            raise ServeError(f"cannot listen on {self.host}:{self.port}: {exc.strerror}",
-                             hint="choose another --port or stop what uses it") from None
+            raise ServeError(
+                f"cannot listen on {self.host}:{self.port}: {exc.strerror}",
+                hint="choose another --port or stop what uses it",
+            ) from None
 
     def serve_forever(self) -> None:
         assert self.front is not None

@@ -33,18 +33,18 @@ class Paths:
     def page(self, iri: str) -> str | None:
         """The page file for an IRI, or None for IRIs that have no page of their own."""
         if iri.startswith(self.base):
-            local = iri[len(self.base):]
+            local = iri[len(self.base) :]
             if "/mention/" in local and local.endswith(_SELECTORS):
                 local = local.rsplit("/", 1)[0]
             return f"id/{local}.html"
         if iri.startswith(VOCAB):
-            return f"vocab/{iri[len(VOCAB):]}.html"
+            return f"vocab/{iri[len(VOCAB) :]}.html"
         return None
 
     def href(self, iri: str, here: str) -> str:
         """A link from page ``here`` to ``iri``: relative for our pages, absolute otherwise."""
         if iri.startswith(KG):
-            target = f"docs/ontology.html#{iri[len(KG):]}"
+            target = f"docs/ontology.html#{iri[len(KG) :]}"
         else:
             target = self.page(iri)
             if target is None:
@@ -52,14 +52,25 @@ class Paths:
         return posixpath.relpath(target, posixpath.dirname(here) or ".")
 
 
-def write_site(folder: Path, project: Project, quads: list[pyoxigraph.Quad],
-               assembly: Assembly, *, url: str, meta: dict[str, object],
-               counts: dict[str, int], dumps: dict[str, int]) -> int:
+def write_site(
+    folder: Path,
+    project: Project,
+    quads: list[pyoxigraph.Quad],
+    assembly: Assembly,
+    *,
+    url: str,
+    meta: dict[str, object],
+    counts: dict[str, int],
+    dumps: dict[str, int],
+) -> int:
     """Write index.html, the class pages and a page (+ .ttl, .jsonld) per resource."""
     from .publish import DESCRIPTION, DUMPS, LICENSE, TITLE, _media_type
 
-    env = Environment(loader=PackageLoader("kgbuild", "templates"),
-                      autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+    env = Environment(
+        loader=PackageLoader("kgbuild", "templates"),
+        autoescape=select_autoescape(["html"]),
+        keep_trailing_newline=True,
+    )
     paths = Paths(project.base)
     known = prefixes(project.base)
     by_subject: dict[str, list[pyoxigraph.Quad]] = defaultdict(list)
@@ -77,7 +88,7 @@ def write_site(folder: Path, project: Project, quads: list[pyoxigraph.Quad],
     def curie(iri: str) -> str:
         for name, ns in sorted(known.items(), key=lambda kv: -len(kv[1])):
             if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{name}:{iri[len(ns):]}"
+                return f"{name}:{iri[len(ns) :]}"
         return iri
 
     pages = 0
@@ -85,57 +96,99 @@ def write_site(folder: Path, project: Project, quads: list[pyoxigraph.Quad],
         page = paths.page(subject)
         if page is None or (subject.endswith(_SELECTORS) and "/mention/" in subject):
             continue
-        html = _resource_page(env, subject, page, by_subject, by_object, paths, label, curie,
-                              texts)
+        html = _resource_page(env, subject, page, by_subject, by_object, paths, label, curie, texts)
         _write(folder / page, html.encode("utf-8"))
         own = _description(subject, by_subject)
         stem = page.removesuffix(".html")
-        _write(folder / f"{stem}.ttl", pyoxigraph.serialize(
-            own, format=pyoxigraph.RdfFormat.TURTLE, prefixes=known))
-        _write(folder / f"{stem}.jsonld", pyoxigraph.serialize(
-            own, format=pyoxigraph.RdfFormat.JSON_LD))
+        _write(
+            folder / f"{stem}.ttl",
+            pyoxigraph.serialize(own, format=pyoxigraph.RdfFormat.TURTLE, prefixes=known),
+        )
+        _write(
+            folder / f"{stem}.jsonld",
+            pyoxigraph.serialize(own, format=pyoxigraph.RdfFormat.JSON_LD),
+        )
         pages += 1
 
     classes = []
     for cls, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         if not cls.startswith(KG):
             continue
-        page = f"class/{cls[len(KG):]}.html"
+        page = f"class/{cls[len(KG) :]}.html"
         members = sorted(
-            ({"href": paths.href(s, page), "label": label(s)} for s in by_subject
-             if any(q.predicate.value == RDF + "type" and q.object.value == cls
-                    for q in by_subject[s])),
+            (
+                {"href": paths.href(s, page), "label": label(s)}
+                for s in by_subject
+                if any(
+                    q.predicate.value == RDF + "type" and q.object.value == cls
+                    for q in by_subject[s]
+                )
+            ),
             key=lambda m: m["label"].lower(),
         )
-        _write(folder / page, env.get_template("class.html").render(
-            title=label(cls), label=label(cls), iri=cls, members=members, root="../",
-            docs=paths.href(cls, page)).encode("utf-8"))
+        _write(
+            folder / page,
+            env.get_template("class.html")
+            .render(
+                title=label(cls),
+                label=label(cls),
+                iri=cls,
+                members=members,
+                root="../",
+                docs=paths.href(cls, page),
+            )
+            .encode("utf-8"),
+        )
         classes.append({"href": page, "label": label(cls), "curie": curie(cls), "count": n})
 
     sources = []
     for s in sorted(by_subject):
-        if not any(q.predicate.value == RDF + "type" and q.object.value == KG + "SourceDocument"
-                   for q in by_subject[s]):
+        if not any(
+            q.predicate.value == RDF + "type" and q.object.value == KG + "SourceDocument"
+            for q in by_subject[s]
+        ):
             continue
         values = {q.predicate.value: q.object.value for q in by_subject[s]}
-        sources.append({
-            "href": paths.href(s, "index.html"),
-            "label": label(s),
-            "language": values.get(SCHEMA + "inLanguage", ""),
-            "published": values.get(SCHEMA + "datePublished")
-            or (f"not before {values[KG + 'publishedNotBefore']}"
-                if KG + "publishedNotBefore" in values else "unknown"),
-            "sha256": values.get(KG + "sha256", ""),
-        })
-    downloads = [{"name": n, "media": _media_type(n), "size": size}
-                 for n, size in sorted(dumps.items()) if _media_type(n)]
+        sources.append(
+            {
+                "href": paths.href(s, "index.html"),
+                "label": label(s),
+                "language": values.get(SCHEMA + "inLanguage", ""),
+                "published": values.get(SCHEMA + "datePublished")
+                or (
+                    f"not before {values[KG + 'publishedNotBefore']}"
+                    if KG + "publishedNotBefore" in values
+                    else "unknown"
+                ),
+                "sha256": values.get(KG + "sha256", ""),
+            }
+        )
+    downloads = [
+        {"name": n, "media": _media_type(n), "size": size}
+        for n, size in sorted(dumps.items())
+        if _media_type(n)
+    ]
     del DUMPS
     graphs = len({q.graph_name.value for q in quads})
     triples = len({(q.subject, q.predicate, q.object) for q in quads})
-    _write(folder / "index.html", env.get_template("index.html").render(
-        title=TITLE, description=DESCRIPTION, meta=meta, license=LICENSE, url=url, root="",
-        downloads=downloads, classes=classes, sources=sources, graphs=graphs,
-        triples=triples).encode("utf-8"))
+    _write(
+        folder / "index.html",
+        env.get_template("index.html")
+        .render(
+            title=TITLE,
+            description=DESCRIPTION,
+            meta=meta,
+            license=LICENSE,
+            url=url,
+            root="",
+            downloads=downloads,
+            classes=classes,
+            sources=sources,
+            graphs=graphs,
+            triples=triples,
+        )
+        .encode("utf-8"),
+    )
     return pages
 
 
@@ -157,14 +210,22 @@ def _labels(quads: list[pyoxigraph.Quad]) -> dict[str, str]:
 
 def _texts(assembly: Assembly) -> dict[str, str]:
     """Source texts (from the build, never published) to show each quote in its sentence."""
-    return {q.subject.value: q.object.value for q in assembly.quads
-            if q.predicate.value == KG + "text"}
+    return {
+        q.subject.value: q.object.value for q in assembly.quads if q.predicate.value == KG + "text"
+    }
 
 
-def _resource_page(env: Environment, subject: str, page: str,
-                   by_subject: dict[str, list[pyoxigraph.Quad]],
-                   by_object: dict[str, set[tuple[str, str]]], paths: Paths,
-                   label, curie, texts: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _resource_page(
+    env: Environment,
+    subject: str,
+    page: str,
+    by_subject: dict[str, list[pyoxigraph.Quad]],
+    by_object: dict[str, set[tuple[str, str]]],
+    paths: Paths,
+    label,
+    curie,
+    texts: dict[str, str],
+) -> str:  # type: ignore[no-untyped-def]
     from .namespaces import PROV
 
     graphs: dict[str, list[pyoxigraph.Quad]] = defaultdict(list)
@@ -172,8 +233,14 @@ def _resource_page(env: Environment, subject: str, page: str,
         graphs[q.graph_name.value].append(q)
     sections = []
     for graph, rows in sorted(graphs.items(), key=lambda kv: kv[0]):
-        source = next((q.object.value for q in by_subject.get(graph, [])
-                       if q.predicate.value == PROV + "wasDerivedFrom"), None)
+        source = next(
+            (
+                q.object.value
+                for q in by_subject.get(graph, [])
+                if q.predicate.value == PROV + "wasDerivedFrom"
+            ),
+            None,
+        )
         section = {
             "anchor": graph.rsplit("/", 1)[-1],
             "source": source,
@@ -184,9 +251,11 @@ def _resource_page(env: Environment, subject: str, page: str,
         }
         for q in sorted(rows, key=lambda q: (str(q.predicate), str(q.object))):
             value = q.object
-            row = {"property": curie(q.predicate.value),
-                   "property_href": paths.href(q.predicate.value, page),
-                   "href": None}
+            row = {
+                "property": curie(q.predicate.value),
+                "property_href": paths.href(q.predicate.value, page),
+                "href": None,
+            }
             if isinstance(value, pyoxigraph.NamedNode):
                 row["value"] = label(value.value)
                 row["href"] = paths.href(value.value, page)
@@ -200,25 +269,45 @@ def _resource_page(env: Environment, subject: str, page: str,
             section["evidence"].append(_evidence(subject, by_subject, texts, paths, page))
         sections.append(section)
     incoming = sorted(
-        ({"href": paths.href(s, page), "label": label(s), "property": curie(p)}
-         for s, p in by_object.get(subject, ()) if paths.page(s) and s != subject),
+        (
+            {"href": paths.href(s, page), "label": label(s), "property": curie(p)}
+            for s, p in by_object.get(subject, ())
+            if paths.page(s) and s != subject
+        ),
         key=lambda r: (r["label"].lower(), r["property"]),
     )[:500]
-    types = [{"href": paths.href(q.object.value, page), "label": label(q.object.value)}
-             for q in sorted(by_subject[subject], key=lambda q: str(q.object))
-             if q.predicate.value == RDF + "type"]
+    types = [
+        {"href": paths.href(q.object.value, page), "label": label(q.object.value)}
+        for q in sorted(by_subject[subject], key=lambda q: str(q.object))
+        if q.predicate.value == RDF + "type"
+    ]
     types = list({t["href"]: t for t in types}.values())
     stem = posixpath.basename(page).removesuffix(".html")
     root = posixpath.relpath(".", posixpath.dirname(page)) + "/"
     return env.get_template("resource.html").render(
-        title=label(subject), label=label(subject), iri=subject, types=types, graphs=sections,
-        incoming=incoming, ttl=f"{stem}.ttl", jsonld=f"{stem}.jsonld", root=root,
-        alternates=[{"type": "text/turtle", "href": f"{stem}.ttl"},
-                    {"type": "application/ld+json", "href": f"{stem}.jsonld"}])
+        title=label(subject),
+        label=label(subject),
+        iri=subject,
+        types=types,
+        graphs=sections,
+        incoming=incoming,
+        ttl=f"{stem}.ttl",
+        jsonld=f"{stem}.jsonld",
+        root=root,
+        alternates=[
+            {"type": "text/turtle", "href": f"{stem}.ttl"},
+            {"type": "application/ld+json", "href": f"{stem}.jsonld"},
+        ],
+    )
 
 
-def _evidence(mention: str, by_subject: dict[str, list[pyoxigraph.Quad]],
-              texts: dict[str, str], paths: Paths, page: str) -> dict[str, object]:
+def _evidence(
+    mention: str,
+    by_subject: dict[str, list[pyoxigraph.Quad]],
+    texts: dict[str, str],
+    paths: Paths,
+    page: str,
+) -> dict[str, object]:
     """A mention's quote inside its sentence (from kg:sentence, so no full text is needed)."""
     values: dict[str, str] = {}
     for q in by_subject.get(mention, []):
@@ -231,21 +320,26 @@ def _evidence(mention: str, by_subject: dict[str, list[pyoxigraph.Quad]],
     before, _, after = sentence.partition(quote) if quote in sentence else ("", "", "")
     del texts
     return {
-        "quote": quote, "before": before, "after": after,
-        "start": values.get(OA + "start", "?"), "end": values.get(OA + "end", "?"),
+        "quote": quote,
+        "before": before,
+        "after": after,
+        "start": values.get(OA + "start", "?"),
+        "end": values.get(OA + "end", "?"),
         "href": paths.href(mention, page),
     }
 
 
-def _description(subject: str, by_subject: dict[str, list[pyoxigraph.Quad]]
-                 ) -> list[pyoxigraph.Triple]:
+def _description(
+    subject: str, by_subject: dict[str, list[pyoxigraph.Quad]]
+) -> list[pyoxigraph.Triple]:
     """The resource's own triples (and its selectors, for a mention), each once, sorted."""
     quads = list(by_subject[subject])
     if "/mention/" in subject:
         for selector in (subject + "/quote", subject + "/position"):
             quads += by_subject.get(selector, [])
-    triples = {str(t): t for t in (pyoxigraph.Triple(q.subject, q.predicate, q.object)
-                                   for q in quads)}
+    triples = {
+        str(t): t for t in (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
+    }
     return [triples[k] for k in sorted(triples)]
 
 

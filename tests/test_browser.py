@@ -19,17 +19,27 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail("the browser test needs Debian's chromium and chromium-driver "
-                    "(apt-get install chromium chromium-driver; .ci/run installs them)")
+        pytest.fail(
+            "the browser test needs Debian's chromium and chromium-driver "
+            "(apt-get install chromium chromium-driver; .ci/run installs them)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,1600",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
@@ -51,7 +61,8 @@ def test_index_renders_from_disk(browser, release: Path) -> None:  # type: ignor
 
     browser.get((release / "index.html").as_uri())
     assert browser.find_element(By.TAG_NAME, "h1").text == (
-        "Western Balkan route migrant smuggling knowledge graph")
+        "Western Balkan route migrant smuggling knowledge graph"
+    )
     rows = browser.find_elements(By.CSS_SELECTOR, "table tr")
     assert any("person" in r.text and "7" in r.text for r in rows)
     assert "kgbuild developers" in browser.find_element(By.ID, "citation").text
@@ -65,11 +76,14 @@ def test_resource_page_shows_evidence_and_links_lead_on(  # type: ignore[no-unty
     browser.get(f"{served}/id/event/2023-10-27-horgos-shooting")
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("shooting near Horgos")
     quotes = [q.text for q in browser.find_elements(By.CSS_SELECTOR, "blockquote.evidence")]
-    assert any("The decision comes after at least three people were killed in armed clashes"
-               in q for q in quotes)
+    assert any(
+        "The decision comes after at least three people were killed in armed clashes" in q
+        for q in quotes
+    )
     marked = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "blockquote mark")]
     assert "three migrants died in a shootout" in " ".join(marked) or any(
-        "three migrants" in m for m in marked)
+        "three migrants" in m for m in marked
+    )
     browser.find_element(By.LINK_TEXT, "Horgos").click()
     assert browser.find_element(By.TAG_NAME, "h1").text == "Horgos"
     assert browser.current_url.endswith("/id/place/horgos.html")

@@ -29,8 +29,17 @@ def oxigraph(tmp_path: Path) -> Iterator[str]:
     """A writable Oxigraph server; yields its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [oxigraph_binary(), "serve", "--location", str(tmp_path / "store"), "--bind",
-         f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            oxigraph_binary(),
+            "serve",
+            "--location",
+            str(tmp_path / "store"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while True:
         try:
@@ -51,8 +60,9 @@ def store_quads(url: str) -> set[str]:
     return {str(q) for q in pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_QUADS)}
 
 
-def test_push_leaves_exactly_the_datasets_quads(built: tuple[BuildResult, Path],
-                                               oxigraph: str) -> None:
+def test_push_leaves_exactly_the_datasets_quads(
+    built: tuple[BuildResult, Path], oxigraph: str
+) -> None:
     dump = built[1] / "dataset.nq"
     expected = {str(q) for q in pyoxigraph.parse(path=str(dump))}
     result = push(dump, f"{oxigraph}/store")
@@ -63,20 +73,35 @@ def test_push_leaves_exactly_the_datasets_quads(built: tuple[BuildResult, Path],
 
 def test_push_replaces_each_graph(built: tuple[BuildResult, Path], oxigraph: str) -> None:
     dump = built[1] / "dataset.nq"
-    stale = "<https://w3id.org/kgbuild/id/person/x> <http://www.w3.org/2000/01/rdf-schema#label>" \
-            ' "stale" .'
+    stale = (
+        "<https://w3id.org/kgbuild/id/person/x> <http://www.w3.org/2000/01/rdf-schema#label>"
+        ' "stale" .'
+    )
     graph = "https://w3id.org/kgbuild/id/graph/entities"
-    request = urllib.request.Request(f"{oxigraph}/store?graph={graph}", data=stale.encode(),
-                                     headers={"Content-Type": "application/n-triples"},
-                                     method="POST")
+    request = urllib.request.Request(
+        f"{oxigraph}/store?graph={graph}",
+        data=stale.encode(),
+        headers={"Content-Type": "application/n-triples"},
+        method="POST",
+    )
     urllib.request.urlopen(request, timeout=10).close()
     push(dump, f"{oxigraph}/store")
     assert not any('"stale"' in q for q in store_quads(oxigraph))
 
 
 def test_push_command_reports_each_graph(built: tuple[BuildResult, Path], oxigraph: str) -> None:
-    result = CliRunner().invoke(main, ["push", "--project", str(ROOT), "--dist", str(built[1]),
-                                       "--endpoint", f"{oxigraph}/store"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "push",
+            "--project",
+            str(ROOT),
+            "--dist",
+            str(built[1]),
+            "--endpoint",
+            f"{oxigraph}/store",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert result.output.count("ok ") == 7
     assert "pushed 7254 triples in 7 graphs" in result.output or "pushed " in result.output
@@ -115,14 +140,18 @@ class Flaky(http.server.BaseHTTPRequestHandler):
 
 
 def test_push_retries_transient_failures_and_sends_credentials(
-    built: tuple[BuildResult, Path]
+    built: tuple[BuildResult, Path],
 ) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/store"
-        result = push(built[1] / "dataset.nq", url, wait=0.01,
-                      environ={"KGBUILD_PUSH_USER": "kg", "KGBUILD_PUSH_PASSWORD": "s3cret"})
+        result = push(
+            built[1] / "dataset.nq",
+            url,
+            wait=0.01,
+            environ={"KGBUILD_PUSH_USER": "kg", "KGBUILD_PUSH_PASSWORD": "s3cret"},
+        )
     finally:
         server.shutdown()
     assert result.ok and result.retries == 7  # one 503 per graph, each retried once
@@ -137,7 +166,19 @@ def test_bearer_token_from_the_environment() -> None:
 
 def test_unreachable_store_is_exit_3(built: tuple[BuildResult, Path]) -> None:
     url = f"http://127.0.0.1:{free_port()}/store"
-    result = CliRunner().invoke(main, ["push", "--project", str(ROOT), "--dist", str(built[1]),
-                                       "--endpoint", url, "--retries", "0"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "push",
+            "--project",
+            str(ROOT),
+            "--dist",
+            str(built[1]),
+            "--endpoint",
+            url,
+            "--retries",
+            "0",
+        ],
+    )
     assert result.exit_code == 3
     assert "is the store running" in result.output

@@ -21,14 +21,17 @@ from kgbuild.build import BuildResult
 from kgbuild.serve import Limits, Server, preferred
 from tests.conftest import ROOT
 
-SELECT = "SELECT ?name WHERE { ?p a <https://w3id.org/kgbuild/ontology#Person> ; " \
-         "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?name"
+SELECT = (
+    "SELECT ?name WHERE { ?p a <https://w3id.org/kgbuild/ontology#Person> ; "
+    "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?name"
+)
 
 
 @pytest.fixture(scope="module")
 def server(built: tuple[BuildResult, Path], release: Path) -> Iterator[Server]:
-    srv = Server(built[1], release, "127.0.0.1", 0, Limits(timeout_s=2, max_bytes=200_000,
-                                                          concurrent=4), "")
+    srv = Server(
+        built[1], release, "127.0.0.1", 0, Limits(timeout_s=2, max_bytes=200_000, concurrent=4), ""
+    )
     srv.start()
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
@@ -36,9 +39,13 @@ def server(built: tuple[BuildResult, Path], release: Path) -> Iterator[Server]:
     srv.stop()
 
 
-def get(url: str, accept: str | None = None, data: bytes | None = None,
-        content_type: str | None = None, method: str | None = None
-        ) -> tuple[int, dict[str, str], bytes]:
+def get(
+    url: str,
+    accept: str | None = None,
+    data: bytes | None = None,
+    content_type: str | None = None,
+    method: str | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     headers = {}
     if accept:
         headers["Accept"] = accept
@@ -62,69 +69,84 @@ def test_sparql_get_json(server: Server) -> None:
 
 @pytest.mark.parametrize(
     ("accept", "fmt"),
-    [("application/sparql-results+xml", pyoxigraph.QueryResultsFormat.XML),
-     ("text/csv", None),
-     ("text/tab-separated-values", pyoxigraph.QueryResultsFormat.TSV)],
+    [
+        ("application/sparql-results+xml", pyoxigraph.QueryResultsFormat.XML),
+        ("text/csv", None),
+        ("text/tab-separated-values", pyoxigraph.QueryResultsFormat.TSV),
+    ],
 )
-def test_sparql_post_in_every_result_format(server: Server, accept: str,
-                                            fmt: pyoxigraph.QueryResultsFormat | None) -> None:
+def test_sparql_post_in_every_result_format(
+    server: Server, accept: str, fmt: pyoxigraph.QueryResultsFormat | None
+) -> None:
     def rows(body: bytes) -> int:
         if fmt is None:  # CSV is lossy: pyoxigraph does not parse it back; count the lines
             return len(body.decode().strip().splitlines()) - 1
         return len(list(pyoxigraph.parse_query_results(body, format=fmt)))
 
-    status, _, body = get(f"{server.url}/sparql", accept, SELECT.encode(),
-                          "application/sparql-query")
+    status, _, body = get(
+        f"{server.url}/sparql", accept, SELECT.encode(), "application/sparql-query"
+    )
     assert status == 200 and rows(body) == 7
     form = urllib.parse.urlencode({"query": SELECT}).encode()
-    status, _, body = get(f"{server.url}/sparql", accept, form,
-                          "application/x-www-form-urlencoded")
+    status, _, body = get(f"{server.url}/sparql", accept, form, "application/x-www-form-urlencoded")
     assert status == 200 and rows(body) == 7
 
 
 def test_construct_as_turtle(server: Server) -> None:
     query = "CONSTRUCT { ?p a ?t } WHERE { ?p a ?t } LIMIT 5"
-    status, _, body = get(f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}),
-                          "text/turtle")
+    status, _, body = get(
+        f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}), "text/turtle"
+    )
     assert status == 200 and len(list(pyoxigraph.parse(body, pyoxigraph.RdfFormat.TURTLE))) == 5
 
 
 @pytest.mark.parametrize(
     ("path", "body", "kind", "method"),
-    [("/sparql", b"CLEAR ALL", "application/sparql-update", "POST"),
-     ("/sparql", b"update=CLEAR%20ALL", "application/x-www-form-urlencoded", "POST"),
-     ("/update", b"CLEAR ALL", "application/sparql-update", "POST"),
-     ("/store?default", b"<http://a> <http://b> <http://c> .", "application/n-triples", "PUT"),
-     ("/store?default", None, None, "DELETE")],
-    ids=["update-post", "update-form", "update-endpoint", "graph-store-put",
-         "graph-store-delete"],
+    [
+        ("/sparql", b"CLEAR ALL", "application/sparql-update", "POST"),
+        ("/sparql", b"update=CLEAR%20ALL", "application/x-www-form-urlencoded", "POST"),
+        ("/update", b"CLEAR ALL", "application/sparql-update", "POST"),
+        ("/store?default", b"<http://a> <http://b> <http://c> .", "application/n-triples", "PUT"),
+        ("/store?default", None, None, "DELETE"),
+    ],
+    ids=["update-post", "update-form", "update-endpoint", "graph-store-put", "graph-store-delete"],
 )
-def test_writes_are_refused(server: Server, path: str, body: bytes | None, kind: str | None,
-                            method: str) -> None:
+def test_writes_are_refused(
+    server: Server, path: str, body: bytes | None, kind: str | None, method: str
+) -> None:
     status, _, text = get(f"{server.url}{path}", None, body, kind, method)
     assert status == 403 and b"read-only" in text
-    count = get(f"{server.url}/sparql?" + urllib.parse.urlencode(
-        {"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}), "text/csv")[2]
+    count = get(
+        f"{server.url}/sparql?"
+        + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}),
+        "text/csv",
+    )[2]
     assert int(count.split()[1]) > 7000  # nothing was cleared
 
 
 @pytest.mark.parametrize(
     ("accept", "suffix", "kind"),
-    [("text/html", ".html", "text/html"),
-     ("text/turtle", ".ttl", "text/turtle"),
-     ("application/ld+json", ".jsonld", "application/ld+json"),
-     ("text/turtle;q=0.5, application/ld+json;q=0.9", ".jsonld", "application/ld+json")],
+    [
+        ("text/html", ".html", "text/html"),
+        ("text/turtle", ".ttl", "text/turtle"),
+        ("application/ld+json", ".jsonld", "application/ld+json"),
+        ("text/turtle;q=0.5, application/ld+json;q=0.9", ".jsonld", "application/ld+json"),
+    ],
 )
-def test_resource_iris_dereference_by_content_negotiation(server: Server, accept: str,
-                                                          suffix: str, kind: str) -> None:
+def test_resource_iris_dereference_by_content_negotiation(
+    server: Server, accept: str, suffix: str, kind: str
+) -> None:
     status, headers, body = get(f"{server.url}/id/person/bratislav-gasic", accept)
     assert status == 200 and headers["Content-Type"].startswith(kind)
     if suffix == ".html":
         assert b"Bratislav Gasic" in body and b"Serbian Interior Minister" in body
     else:
         fmt = pyoxigraph.RdfFormat.TURTLE if suffix == ".ttl" else pyoxigraph.RdfFormat.JSON_LD
-        labels = {q.object.value for q in pyoxigraph.parse(body, fmt)
-                  if q.predicate.value.endswith("#label")}
+        labels = {
+            q.object.value
+            for q in pyoxigraph.parse(body, fmt)
+            if q.predicate.value.endswith("#label")
+        }
         assert "Bratislav Gasic" in labels
 
 
@@ -142,16 +164,20 @@ def test_query_page_is_yasgui(server: Server) -> None:
 def test_time_limit_stops_a_runaway_query_cleanly(server: Server) -> None:
     query = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     started = time.monotonic()
-    status, _, body = get(f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}),
-                          "application/sparql-results+json")
+    status, _, body = get(
+        f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}),
+        "application/sparql-results+json",
+    )
     assert status == 503 and b"longer than the limit of 2 s" in body
     assert time.monotonic() - started < 10
 
 
 def test_result_size_limit_refuses_cleanly(server: Server) -> None:
     query = "SELECT * { ?s ?p ?o }"
-    status, _, body = get(f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}),
-                          "application/sparql-results+json")
+    status, _, body = get(
+        f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}),
+        "application/sparql-results+json",
+    )
     assert status == 413 and b"larger than the limit of 200000 bytes" in body
 
 
@@ -163,12 +189,25 @@ def test_preferred_format_honours_q_values() -> None:
     assert preferred("image/png") is None
 
 
-def test_command_starts_and_stops_cleanly(built: tuple[BuildResult, Path],
-                                          release: Path) -> None:
+def test_command_starts_and_stops_cleanly(built: tuple[BuildResult, Path], release: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "kgbuild.cli", "serve", "--project", str(ROOT), "--dist",
-         str(built[1]), "--release", str(release), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "kgbuild.cli",
+            "serve",
+            "--project",
+            str(ROOT),
+            "--dist",
+            str(built[1]),
+            "--release",
+            str(release),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     line = process.stdout.readline() if process.stdout else ""
     assert line.startswith("kgbuild serve: SPARQL endpoint http://127.0.0.1:"), line
