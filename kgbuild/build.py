@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
 
+from . import __version__
+from .cache import Cache, digest
 from .dumps import merged_triples, write_build_outputs
-from .errors import InputError, Location, ValidationFailed
+from .errors import InputError, KGBuildError, Location, ValidationFailed
 from .namespaces import KG, ONTOLOGY_IRI, RDF, RDFS, VOCAB
 from .project import Project
 from .rdf import iri, quad, sorted_quads
 from .reasoning import entailed, ontology_schema
+from .records import Unit, Vocabulary
 from .sources import (
     DEFAULT_MAX_BYTES,
     document_ids,
@@ -47,11 +51,29 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
 
 
-def assemble(project: Project, max_bytes: int = DEFAULT_MAX_BYTES) -> Assembly:
-    """Load the ontology, vocabularies, entities and every document into one dataset."""
+def assemble(
+    project: Project,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    cache: Cache | None = None,
+    workers: int = 1,
+) -> Assembly:
+    """Load the ontology, vocabularies, entities and every document into one dataset.
+
+    A document whose text, curated file and reading rules (context, ontology, vocabularies,
+    base, kgbuild version) are unchanged is taken from ``cache``; the others are read in
+    ``workers`` processes.
+    """
+    cache = cache or Cache(None)
     vocabulary = load_vocabulary(project)
     ontology = _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
     vocabularies = _turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
+    fingerprint = digest(
+        project.context_file.read_bytes(),
+        project.ontology_file.read_bytes(),
+        project.vocabularies_file.read_bytes(),
+        project.base,
+        __version__,
+    )
     units = [load_entities(project, vocabulary)]
     doc_ids = document_ids(project)
     if not doc_ids:
@@ -60,14 +82,14 @@ def assemble(project: Project, max_bytes: int = DEFAULT_MAX_BYTES) -> Assembly:
             "no documents (*.txt) found",
             hint="add a document's text and its curated .yaml file",
         )
-    units += [load_document(project, vocabulary, doc_id, max_bytes) for doc_id in doc_ids]
     for orphan in sorted(project.documents_dir.glob("*.yaml")):
-        if orphan.stem not in doc_ids:
+        if orphan.stem not in set(doc_ids):
             raise InputError(
                 orphan,
                 "curated file without its document text",
                 hint=f"add {orphan.stem}.txt or remove the file",
             )
+    units += _document_units(project, vocabulary, doc_ids, fingerprint, max_bytes, cache, workers)
 
     quads = ontology + vocabularies + [q for unit in units for q in unit.quads]
     locations: dict[str, Location] = {}
@@ -92,6 +114,99 @@ def assemble(project: Project, max_bytes: int = DEFAULT_MAX_BYTES) -> Assembly:
         records=sum(u.records for u in units),
         mentions=sum(u.mentions for u in units),
     )
+
+
+def _document_units(
+    project: Project,
+    vocabulary: Vocabulary,
+    doc_ids: list[str],
+    fingerprint: str,
+    max_bytes: int,
+    cache: Cache,
+    workers: int,
+) -> list[Unit]:
+    """Every document's unit: from the cache where its inputs are unchanged, else read."""
+    keys, found, missing = {}, {}, []
+    for doc_id in doc_ids:
+        parts = []
+        for suffix in (".txt", ".yaml"):
+            path = project.documents_dir / f"{doc_id}{suffix}"
+            try:
+                if path.stat().st_size > max_bytes:
+                    break  # load_document reports it
+                parts.append(path.read_bytes())
+            except OSError:
+                break  # load_document reports it
+        keys[doc_id] = digest(fingerprint, *parts) if len(parts) == 2 else None
+        entry = cache.get("unit", keys[doc_id]) if keys[doc_id] else None
+        if entry is not None:
+            found[doc_id] = entry
+        else:
+            missing.append(doc_id)
+    if workers > 1 and len(missing) > 50:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            chunks = [missing[i :: workers * 4] for i in range(workers * 4)]
+            results = pool.map(
+                _load_documents_job, [(project, chunk, max_bytes) for chunk in chunks if chunk]
+            )
+            loaded = {doc_id: entry for batch in results for doc_id, entry in batch}
+    else:
+        loaded = dict(_load_documents_job((project, missing, max_bytes), vocabulary))
+    for doc_id, entry in loaded.items():
+        if isinstance(entry, tuple) and entry and entry[0] == "error":
+            # read it again here, so that the error keeps its type, location and exit code
+            load_document(project, vocabulary, doc_id, max_bytes)
+            raise KGBuildError(str(entry[1]))
+        if keys[doc_id]:
+            cache.put("unit", keys[doc_id], entry)
+        found[doc_id] = entry
+    return [_unit_from_entry(found[doc_id]) for doc_id in doc_ids]
+
+
+def _load_documents_job(
+    args: tuple[Project, list[str], int], vocabulary: Vocabulary | None = None
+) -> list[tuple[str, object]]:
+    """Read documents into cache entries (in a worker process: errors come back as data)."""
+    project, doc_ids, max_bytes = args
+    out: list[tuple[str, object]] = []
+    in_process = vocabulary is not None
+    vocabulary = vocabulary or load_vocabulary(project)
+    for doc_id in doc_ids:
+        if in_process:
+            unit = load_document(project, vocabulary, doc_id, max_bytes)
+        else:
+            try:
+                unit = load_document(project, vocabulary, doc_id, max_bytes)
+            except KGBuildError as exc:  # errors cross the process boundary as data
+                out.append((doc_id, ("error", str(exc))))
+                break
+        nq = pyoxigraph.serialize(unit.quads, format=pyoxigraph.RdfFormat.N_QUADS)
+        out.append(
+            (
+                doc_id,
+                {
+                    "graph": unit.graph,
+                    "nq": nq,
+                    "locations": unit.locations,
+                    "references": unit.references,
+                    "records": unit.records,
+                    "mentions": unit.mentions,
+                },
+            )
+        )
+    return out
+
+
+def _unit_from_entry(entry: dict[str, object]) -> Unit:
+    quads = list(pyoxigraph.parse(entry["nq"], pyoxigraph.RdfFormat.N_QUADS))  # type: ignore[arg-type]
+    return Unit(
+        graph=entry["graph"],
+        quads=quads,
+        locations=entry["locations"],  # type: ignore[arg-type]
+        references=entry["references"],
+        records=entry["records"],  # type: ignore[arg-type]
+        mentions=entry["mentions"],
+    )  # type: ignore[arg-type]
 
 
 def _turtle_quads(path: Path, graph: str) -> list[pyoxigraph.Quad]:
@@ -219,21 +334,36 @@ def count(assembly: Assembly, project: Project) -> dict[str, int]:
     }
 
 
+def cache_folder(out: Path) -> Path:
+    return out.parent / f".{out.name}-cache"
+
+
 def build(
     project: Project,
     *,
     out_dir: Path | None = None,
     write: bool = True,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int = 2,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
 
+    Work whose inputs did not change since the last build into ``out_dir`` is taken from its
+    cache (``.<out_dir name>-cache`` beside it): a document's graph, and the validation of
+    unchanged batches.
     Raises InputError for unreadable or malformed input, ValidationFailed when the data
     violates the shapes; in both cases nothing is written and earlier outputs stay as they were.
     """
     started = time.perf_counter()
-    assembly = assemble(project, max_bytes)
-    report = validate_quads(assembly.quads, project, assembly.locations)
+    out = out_dir or project.dist_dir
+    # The cache sits beside the output folder, so that the output folder only ever holds
+    # outputs, and a failed build leaves it exactly as it was.
+    cache = Cache(cache_folder(out) if write and use_cache else None)
+    assembly = assemble(project, max_bytes, cache, workers)
+    report = validate_quads(
+        assembly.quads, project, assembly.locations, cache=cache, workers=workers
+    )
     counts = count(assembly, project)
     result = BuildResult(assembly, report, counts, 0.0)
     if not report.conforms:
@@ -246,7 +376,6 @@ def build(
         failure.result = result  # type: ignore[attr-defined]
         raise failure
     if write:
-        out = out_dir or project.dist_dir
         result.written = write_build_outputs(assembly.quads, project, out, report)
         merged = [
             pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph())

@@ -43,23 +43,12 @@ def serialize_dataset(quads: list[pyoxigraph.Quad], fmt: str, base: str) -> byte
 
 def serialize_graph(triples: list[pyoxigraph.Triple], fmt: str, base: str) -> bytes:
     """Turtle, N-Triples or JSON-LD of the merged graph."""
-    if fmt == "jsonld":
-        return _jsonld(triples, base)
-    formats = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}
+    formats = {
+        "ttl": pyoxigraph.RdfFormat.TURTLE,
+        "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+        "jsonld": pyoxigraph.RdfFormat.JSON_LD,
+    }
     return pyoxigraph.serialize(triples, format=formats[fmt], prefixes=prefixes(base))
-
-
-def _jsonld(triples: list[pyoxigraph.Triple], base: str) -> bytes:
-    """Compact JSON-LD (rdflib) with the project prefixes, put in a fixed order."""
-    import rdflib
-
-    graph = rdflib.Graph()
-    nt = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    graph.parse(data=nt.decode("utf-8"), format="nt")
-    context = prefixes(base)
-    data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    data = _canonical_json(data)
-    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
 def _canonical_json(value):  # type: ignore[no-untyped-def]
