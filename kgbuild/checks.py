@@ -320,7 +320,8 @@ def check_files(
             if q.graph_name.value not in new.replaces
         ]
     combined = sorted_quads(base_quads + new.quads)
-    report = validate_quads(combined, project, new.locations)
+    focus = {q.subject.value for q in new.quads}
+    report = validate_quads(combined, project, new.locations, focus=focus)
     known = (
         set()
         if alone

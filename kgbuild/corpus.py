@@ -71,7 +71,7 @@ def generate(project: Project, out: Path, documents: int, seed: int = 1) -> Path
     shape = shape_for(documents)
     if out.exists():
         shutil.rmtree(out)
-    for folder in ("ontology", "shapes"):
+    for folder in ("ontology", "shapes", "queries"):
         shutil.copytree(project.root / folder, out / folder)
     (out / "data" / "documents").mkdir(parents=True)
     shutil.copy(project.context_file, out / "data" / "context.jsonld")

@@ -193,6 +193,7 @@ def validate_quads(
     cache: Cache | None = None,
     workers: int = 1,
     store: pyoxigraph.Store | None = None,
+    focus: set[str] | None = None,
 ) -> ValidationReport:
     """Validate the union of all graphs against the shapes, with the ontology for classes.
 
@@ -202,7 +203,8 @@ def validate_quads(
     batches cached by content and spread over ``workers`` processes; each SPARQL-based
     constraint runs once as a single query in pyoxigraph (over ``store`` when given).
     ``engine="pyshacl"``: everything in one pySHACL run (the plain way, kept to check that both
-    give the same results).
+    give the same results). ``focus``: validate only these resources (and report only their
+    problems), as `kgbuild validate` does for new data.
     """
     shapes = load_shapes(project)
     ontology_graph = project.graph_iri("ontology")
@@ -229,6 +231,8 @@ def validate_quads(
             store.extend(quads)
         for check in checks:
             for row in store.query(check.query(), use_default_graph_as_union=True):
+                if focus is not None and row["this"].value not in focus:
+                    continue
                 value = row["value"]
                 rows.append(
                     (
@@ -276,6 +280,7 @@ def _batched(
     cache: Cache,
     workers: int,
     inverse: set[str],
+    focus: set[str] | None = None,
 ) -> list[Row]:
     """Core constraints on batches of focus nodes, cached and spread over processes.
 
@@ -301,7 +306,8 @@ def _batched(
             refs[s].add(q.object.value)
     by_graph: dict[str, list[str]] = defaultdict(list)
     for subject, graph in home.items():
-        by_graph[graph].append(subject)
+        if focus is None or subject in focus:
+            by_graph[graph].append(subject)
     batches: list[list[str]] = [[]]
     size = 0
     for graph in sorted(by_graph):
