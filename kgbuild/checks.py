@@ -197,14 +197,19 @@ def _ontology_quads(project: Project) -> list[pyoxigraph.Quad]:
 
 
 def baseline(
-    project: Project, dist: Path, base_quads: list[pyoxigraph.Quad], *, recompute: bool
+    project: Project,
+    dist: Path,
+    base_quads: list[pyoxigraph.Quad],
+    *,
+    recompute: bool,
+    focus: set[str] | None = None,
 ) -> set[tuple[str, str, str | None, str | None, str]]:
     """The problems the dataset has without the new data: from the build's report, or
     recomputed when the new files replace graphs of the dataset."""
     if not recompute and (dist / REPORT_FILE).is_file():
         rows = json.loads((dist / REPORT_FILE).read_text(encoding="utf-8"))["problems"]
         return {(r["severity"], r["focus"], r["path"], r["value"], r["message"]) for r in rows}
-    problems = validate_quads(sorted_quads(base_quads), project).problems
+    problems = validate_quads(sorted_quads(base_quads), project, focus=focus).problems
     return {(p.severity, p.focus, p.path, p.value, p.message) for p in problems}
 
 
@@ -311,21 +316,25 @@ def check_files(
     """Validate ``files`` (with the built dataset unless ``alone``); see the module doc."""
     new = read_new_data(project, files, fmt, max_bytes)
     schema = assemble_schema(project)
+    replaced = False
     if alone:
         base_quads: list[pyoxigraph.Quad] = list(schema.quads)
     else:
-        base_quads = [
-            q
-            for q in existing_quads(project, dist or project.dist_dir)
-            if q.graph_name.value not in new.replaces
-        ]
+        base_quads = []
+        for q in existing_quads(project, dist or project.dist_dir):
+            if q.graph_name.value in new.replaces:
+                replaced = True
+            else:
+                base_quads.append(q)
     combined = sorted_quads(base_quads + new.quads)
     focus = {q.subject.value for q in new.quads}
     report = validate_quads(combined, project, new.locations, focus=focus)
     known = (
         set()
         if alone
-        else baseline(project, dist or project.dist_dir, base_quads, recompute=bool(new.replaces))
+        else baseline(
+            project, dist or project.dist_dir, base_quads, recompute=replaced, focus=focus
+        )
     )
     problems = [
         p for p in report.problems if (p.severity, p.focus, p.path, p.value, p.message) not in known

@@ -214,10 +214,7 @@ def validate_quads(
         rows = _pyshacl(_ntriples(data_quads), shapes.serialize(format="turtle"), ontology_nt, None)
     else:
         core, checks = split_sparql_constraints(shapes)
-        import rdflib
-
-        inverse_path = rdflib.URIRef(SH + "inversePath")
-        inverse = {str(p) for p in core.objects(None, inverse_path)}
+        inverse = {str(o) for s_, p_, o in core if str(p_) == SH + "inversePath"}
         rows = _batched(
             data_quads,
             core.serialize(format="turtle"),
@@ -225,6 +222,7 @@ def validate_quads(
             cache or Cache(None),
             workers,
             inverse,
+            focus,
         )
         if store is None:
             store = pyoxigraph.Store()
