@@ -86,8 +86,12 @@ print(json.dumps({"seconds": time.perf_counter() - started, "rss_mb": self_kb / 
 def step(name: str, **args: object) -> dict[str, object]:
     """Run one step in a fresh Python process; returns its own measurements."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", STEP, name, json.dumps(args)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", STEP, name, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if done.returncode != 0:
         raise SystemExit(f"benchmark step {name} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,8 +102,9 @@ def step(name: str, **args: object) -> dict[str, object]:
 def command(args: list[str], cwd: Path) -> float:
     """Wall time of a whole `kgbuild` process."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kgbuild.cli", *args], cwd=cwd,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "kgbuild.cli", *args], cwd=cwd, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"kgbuild {' '.join(args)} failed:\n{done.stderr[-2000:]}")
@@ -122,8 +127,10 @@ def run_size(n: int, work: Path, plain_max: int, repeat: int) -> dict[str, objec
     out["rebuild_unchanged"] = step("build", project=str(corpus))
     new_id = f"{n:06d}"
     for suffix in (".txt", ".yaml"):
-        shutil.copy(spare / "data" / "documents" / f"{new_id}{suffix}",
-                    corpus / "data" / "documents" / f"{new_id}{suffix}")
+        shutil.copy(
+            spare / "data" / "documents" / f"{new_id}{suffix}",
+            corpus / "data" / "documents" / f"{new_id}{suffix}",
+        )
     out["add_one"] = step("build", project=str(corpus))
     changed = corpus / "data" / "documents" / "000001.yaml"
     changed.write_text(changed.read_text().replace("label: ", "label: revised ", 1))
@@ -136,61 +143,87 @@ def run_size(n: int, work: Path, plain_max: int, repeat: int) -> dict[str, objec
         shutil.copy(extra_doc / "data" / "documents" / f"{doc}{suffix}", probe / f"{doc}{suffix}")
     out["validate_one_s"] = statistics.median(
         command(["validate", "--project", str(corpus), str(probe / f"{doc}.yaml")], ROOT)
-        for _ in range(3))
+        for _ in range(3)
+    )
     in_process = step("query", project=str(corpus), repeat=repeat)["times"]
     queries = {}
     for name, runs in sorted(in_process.items()):  # type: ignore[union-attr]
-        process = [command(["query", "--project", str(corpus), name], ROOT)
-                   for _ in range(max(3, repeat // 4))]
-        queries[name] = {"median_ms": 1000 * statistics.median(runs),
-                         "p95_ms": 1000 * p95(runs),
-                         "process_median_s": statistics.median(process),
-                         "process_p95_s": p95(process)}
+        process = [
+            command(["query", "--project", str(corpus), name], ROOT)
+            for _ in range(max(3, repeat // 4))
+        ]
+        queries[name] = {
+            "median_ms": 1000 * statistics.median(runs),
+            "p95_ms": 1000 * p95(runs),
+            "process_median_s": statistics.median(process),
+            "process_p95_s": p95(process),
+        }
     out["queries"] = queries
     if n <= plain_max:
-        plain = step("plain", dump=str(corpus / "dist" / "graph.nt"),
-                     shapes=str(ROOT / "shapes" / "kgbuild-shapes.ttl"),
-                     ontology=str(ROOT / "ontology" / "kgbuild.ttl"))
+        plain = step(
+            "plain",
+            dump=str(corpus / "dist" / "graph.nt"),
+            shapes=str(ROOT / "shapes" / "kgbuild-shapes.ttl"),
+            ontology=str(ROOT / "ontology" / "kgbuild.ttl"),
+        )
         out["plain"] = plain
         full = out["full_build"]["wall_s"]  # type: ignore[index]
-        out["plain_ratio"] = (plain["parse_s"] + plain["validate_s"]  # type: ignore[operator]
-                              + plain["closure_s"]) / full
+        out["plain_ratio"] = (
+            plain["parse_s"]
+            + plain["validate_s"]  # type: ignore[operator]
+            + plain["closure_s"]
+        ) / full
     shutil.rmtree(corpus, ignore_errors=True)
     return out
 
 
 def table(results: list[dict[str, object]]) -> str:
-    lines = ["| documents | triples | full build | peak MB (main + workers) | unchanged | "
-             "add one | change one | validate one | slowest query median / p95 (in process) "
-             "| slowest query process median | plain way (parse+SHACL+closure) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| documents | triples | full build | peak MB (main + workers) | unchanged | "
+        "add one | change one | validate one | slowest query median / p95 (in process) "
+        "| slowest query process median | plain way (parse+SHACL+closure) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         full = r["full_build"]
         slow = max(r["queries"].items(), key=lambda kv: kv[1]["median_ms"])  # type: ignore[union-attr]
         slow_process = max(q["process_median_s"] for q in r["queries"].values())  # type: ignore[union-attr]
         plain = r.get("plain")
-        plain_text = (f"{plain['parse_s'] + plain['validate_s'] + plain['closure_s']:.1f} s "
-                      f"({r['plain_ratio']:.1f}× ours)" if plain else "not run")
+        plain_text = (
+            f"{plain['parse_s'] + plain['validate_s'] + plain['closure_s']:.1f} s "
+            f"({r['plain_ratio']:.1f}× ours)"
+            if plain
+            else "not run"
+        )
         lines.append(
             f"| {r['documents']} | {full['triples']} | {full['wall_s']:.1f} s | "
             f"{full['rss_mb']:.0f} + {full['workers_rss_mb']:.0f} | "
             f"{r['rebuild_unchanged']['wall_s']:.1f} s | {r['add_one']['wall_s']:.1f} s | "
             f"{r['change_one']['wall_s']:.1f} s | {r['validate_one_s']:.1f} s | "
             f"{slow[0]} {slow[1]['median_ms']:.0f} / {slow[1]['p95_ms']:.0f} ms | "
-            f"{slow_process:.2f} s | {plain_text} |")
+            f"{slow_process:.2f} s | {plain_text} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--plain-max", type=int, default=1000,
-                        help="run the plain pipeline up to this many documents")
+    parser.add_argument(
+        "--plain-max",
+        type=int,
+        default=1000,
+        help="run the plain pipeline up to this many documents",
+    )
     parser.add_argument("--repeat", type=int, default=20, help="runs per saved question")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args()
-    machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "cpus": os.cpu_count(), "system": platform.platform()}
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+    }
     results = []
     with tempfile.TemporaryDirectory(prefix="kgbuild-bench-") as work:
         for n in args.sizes:

@@ -12,9 +12,21 @@ from tests.conftest import ROOT
 def test_benchmark_runs_at_20_documents(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "20", "--plain-max",
-         "20", "--repeat", "3", "--json", str(out)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "run.py"),
+            "--sizes",
+            "20",
+            "--plain-max",
+            "20",
+            "--repeat",
+            "3",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
