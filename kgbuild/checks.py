@@ -25,7 +25,13 @@ from .namespaces import KG, OWL, RDF, VOCAB, prefixes
 from .project import Project
 from .rdf import sorted_quads
 from .records import Unit, Vocabulary
-from .sources import DEFAULT_MAX_BYTES, load_document, load_entities, load_vocabulary
+from .sources import (
+    DEFAULT_MAX_BYTES,
+    check_size,
+    load_document,
+    load_entities,
+    load_vocabulary,
+)
 from .store import open_store
 from .validate import Problem, ValidationReport, validate_quads
 
@@ -97,13 +103,7 @@ def read_new_data(
         suffix = FORMAT_NAMES[fmt] if fmt else path.suffix.lower()
         if not path.is_file():
             raise InputError(path, "no such file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                path,
-                f"file is {size} bytes, over the limit of {max_bytes}",
-                hint="raise the limit with --max-bytes if the file is genuine",
-            )
+        check_size(path, max_bytes)
         if suffix in (".yaml", ".yml"):
             vocabulary = vocabulary or load_vocabulary(project)
             unit = _read_curated(project, vocabulary, path, max_bytes)

@@ -49,6 +49,14 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+dist_option = click.option(
+    "--dist",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The folder kgbuild build wrote (default: dist/ in the project).",
+)
+
+
 class KGBuildGroup(click.Group):
     """Turns library errors into a message on stderr and the documented exit code."""
 
@@ -156,12 +164,7 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
     metavar="NAME=VALUE",
     help="Bind ?NAME to VALUE (prefix:local, <iri> or text); repeatable.",
 )
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The folder kgbuild build wrote (default: dist/ in the project).",
-)
+@dist_option
 @click.option(
     "--width",
     type=click.IntRange(min=0),
@@ -252,12 +255,7 @@ def query(
     show_default=True,
     help="Report for people (text) or programs (json; turtle is the sh:ValidationReport).",
 )
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The folder kgbuild build wrote (default: dist/ in the project).",
-)
+@dist_option
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
@@ -407,12 +405,7 @@ publish.help = (publish.help or "") + "\n\n" + EXIT_CODES
     type=click.IntRange(0, 65535),
     help="Port to listen on (0: any free port).",
 )
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The folder kgbuild build wrote (default: dist/).",
-)
+@dist_option
 @click.option(
     "--release",
     type=click.Path(file_okay=False, path_type=Path),
@@ -494,12 +487,7 @@ def serve(
     metavar="URL",
     help="The store's Graph Store Protocol endpoint (e.g. http://localhost:7878/store).",
 )
-@click.option(
-    "--dist",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The folder kgbuild build wrote (default: dist/).",
-)
+@dist_option
 @click.option(
     "--timeout",
     default=60.0,

@@ -19,16 +19,21 @@ from .yamlio import Mapping, read_yaml
 DEFAULT_MAX_BYTES = 5_000_000
 
 
+def check_size(path: Path, max_bytes: int) -> None:
+    """Refuse an input file larger than ``max_bytes`` (the --max-bytes limit)."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            path,
+            f"file is {size} bytes, over the limit of {max_bytes}",
+            hint="raise the limit with --max-bytes if the file is genuine",
+        )
+
+
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
     """A document's text exactly as stored (no newline translation) and its bytes."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                path,
-                f"file is {size} bytes, over the limit of {max_bytes}",
-                hint="raise the limit with --max-bytes if the file is genuine",
-            )
+        check_size(path, max_bytes)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
@@ -121,8 +126,7 @@ def load_document(
             "no curated file for this document",
             hint=f"create {yaml_path.name} with 'document:' and 'facts:'",
         )
-    if yaml_path.stat().st_size > max_bytes:
-        raise InputError(yaml_path, f"file is over the limit of {max_bytes} bytes")
+    check_size(yaml_path, max_bytes)
     data = read_yaml(yaml_path)
     if not isinstance(data, Mapping):
         raise InputError(yaml_path, "the file must be a mapping with 'document:' and 'facts:'")
