@@ -33,7 +33,7 @@ from .sources import (
     load_vocabulary,
 )
 from .store import open_store
-from .validate import Problem, ValidationReport, validate_quads
+from .validate import Counted, Problem, ValidationReport, validate_quads
 
 RDF_FORMATS = {
     ".ttl": pyoxigraph.RdfFormat.TURTLE,
@@ -75,19 +75,13 @@ class NewData:
 
 
 @dataclass
-class CheckResult:
+class CheckResult(Counted):
+    """The problems new data causes, and the full report they were taken from."""
+
     problems: list[Problem]
     report: ValidationReport
     files: list[Path]
     base: str
-
-    @property
-    def violations(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Violation")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Warning")
 
     def conforms(self, strict: bool = False) -> bool:
         return self.violations == 0 and (not strict or self.warnings == 0)

@@ -39,12 +39,10 @@ class Problem:
         return text
 
 
-@dataclass
-class ValidationReport:
-    """The outcome of validating a dataset against the shapes."""
+class Counted:
+    """Counts of the problems a result holds (shared by reports of builds and of new data)."""
 
     problems: list[Problem]
-    base: str
 
     @property
     def violations(self) -> int:
@@ -53,6 +51,14 @@ class ValidationReport:
     @property
     def warnings(self) -> int:
         return sum(1 for p in self.problems if p.severity == "Warning")
+
+
+@dataclass
+class ValidationReport(Counted):
+    """The outcome of validating a dataset against the shapes."""
+
+    problems: list[Problem]
+    base: str
 
     @property
     def conforms(self) -> bool:
