@@ -171,6 +171,7 @@ def run_query(
     default: list[pyoxigraph.NamedNode | pyoxigraph.DefaultGraph] = [pyoxigraph.DefaultGraph()]
     if reason and graphs.inferred is not None:
         default.append(graphs.inferred)
+    refuse_remote(text)
     if params:
         text = bind_parameters(text, {k: term(v, base) for k, v in params.items()})
     try:
@@ -183,6 +184,24 @@ def run_query(
     except SyntaxError as exc:
         raise syntax_error(str(exc)) from None
     return Outcome(result)
+
+
+_LEXICAL = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*"
+)
+_SERVICE = re.compile(r"(?<![?$:\w])SERVICE\b", re.IGNORECASE)
+
+
+def refuse_remote(text: str) -> None:
+    """Refuse a query with SERVICE: queries never reach out to other endpoints (pyoxigraph and
+    the Oxigraph server would fetch them). Strings, IRIs and comments are not looked at."""
+    if _SERVICE.search(_LEXICAL.sub(" ", text)):
+        raise QueryError(
+            "SERVICE is refused: kgbuild answers from the local dataset only and never "
+            "contacts another endpoint",
+            hint="query the other endpoint yourself, or load its data and build",
+        )
 
 
 def bind_parameters(text: str, values: dict[str, pyoxigraph.NamedNode | pyoxigraph.Literal]) -> str:

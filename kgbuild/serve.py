@@ -183,6 +183,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # -- SPARQL -----------------------------------------------------------------------------
 
     def _proxy_query(self, method: str, query: str, body: bytes, kind: str | None) -> None:
+        from .query import QueryError, refuse_remote
+
+        texts = urllib.parse.parse_qs(query).get("query", [])
+        if kind == "application/sparql-query":
+            texts.append(body.decode("utf-8", "replace"))
+        elif kind == "application/x-www-form-urlencoded":
+            texts += urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("query", [])
+        try:
+            for text in texts:
+                refuse_remote(text)
+        except QueryError as exc:
+            return self._error(403, exc.message)
         limits = self.server.limits
         started = time.monotonic()
         if not self.server.slots.acquire(timeout=limits.timeout_s):

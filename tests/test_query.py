@@ -364,3 +364,37 @@ def test_inferred_triples_match_owlrl_on_the_real_data(
     }
     assert theirs <= ours
     assert ours - theirs == inverse  # owl:inverseOf is beyond RDFS: only the inverses differ
+
+
+def test_service_is_refused_and_nothing_is_contacted(built: tuple[BuildResult, Path]) -> None:
+    """A local HTTP server that records any request: SERVICE must never reach it."""
+    import http.server
+    import threading
+
+    contacted: list[str] = []
+
+    class Trap(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            contacted.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    trap = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+    threading.Thread(target=trap.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{trap.server_address[1]}/sparql"
+        code, output = cli(built, f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+        assert code == 2 and "SERVICE is refused" in output
+        code, _ = cli(built, f"SELECT * WHERE {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }}")
+        assert code == 2
+        # the word in a string, an IRI or a comment is not a SERVICE clause
+        code, _ = cli(built, 'SELECT ?service WHERE { ?service rdfs:label "SERVICE" } # SERVICE')
+        assert code == 0
+    finally:
+        trap.shutdown()
+    assert contacted == []

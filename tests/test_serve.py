@@ -218,3 +218,19 @@ def test_command_starts_and_stops_cleanly(built: tuple[BuildResult, Path], relea
     assert process.returncode == 0, err
     assert out.strip() == "kgbuild serve: stopped"
     assert "Traceback" not in err
+
+
+def test_service_queries_are_refused_by_the_endpoint(server: Server) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    status, _, body = get(
+        f"{server.url}/sparql?" + urllib.parse.urlencode({"query": query}),
+        "application/sparql-results+json",
+    )
+    assert status == 403 and b"SERVICE is refused" in body
+    status, _, body = get(
+        f"{server.url}/sparql",
+        "application/sparql-results+json",
+        query.encode(),
+        "application/sparql-query",
+    )
+    assert status == 403
