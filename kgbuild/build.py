@@ -376,10 +376,11 @@ def build(
         failure.result = result  # type: ignore[attr-defined]
         raise failure
     if write:
-        result.written = write_build_outputs(assembly.quads, project, out, report)
+        triples = merged_triples(assembly.quads)  # assembly.quads is already sorted
+        result.written = write_build_outputs(assembly.quads, project, out, report, triples)
         merged = [
             pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph())
-            for t in merged_triples(assembly.quads)
+            for t in triples
         ]
         store_quads = assembly.quads + merged + infer(assembly, project)
         result.written.append(write_store(store_quads, out))

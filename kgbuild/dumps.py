@@ -14,7 +14,6 @@ import pyoxigraph
 from .errors import OutputError
 from .namespaces import prefixes
 from .project import Project
-from .rdf import sorted_quads
 from .validate import ValidationReport
 
 BUILD_FILES = ("dataset.trig", "dataset.nq", "graph.ttl", "graph.nt", "graph.jsonld")
@@ -62,12 +61,16 @@ def _canonical_json(value):  # type: ignore[no-untyped-def]
 
 
 def write_build_outputs(
-    quads: list[pyoxigraph.Quad], project: Project, out_dir: Path, report: ValidationReport
+    quads: list[pyoxigraph.Quad],
+    project: Project,
+    out_dir: Path,
+    report: ValidationReport,
+    triples: list[pyoxigraph.Triple] | None = None,
 ) -> list[Path]:
     """Write the five dumps and the validation report into ``out_dir``; each file appears
-    whole or not at all."""
-    quads = sorted_quads(quads)
-    triples = merged_triples(quads)
+    whole or not at all. ``quads`` in sorted_quads order; ``triples`` their merge, if the
+    caller has it already."""
+    triples = merged_triples(quads) if triples is None else triples
     writers: dict[str, Callable[[], bytes]] = {
         "dataset.trig": lambda: serialize_dataset(quads, "trig", project.base),
         "dataset.nq": lambda: serialize_dataset(quads, "nq", project.base),
