@@ -56,12 +56,9 @@ def shape_for(documents: int) -> CorpusShape:
 
 def event_kinds(project: Project) -> list[str]:
     """Every event class of the ontology (local names), sorted."""
-    import pyoxigraph
-
     from .build import _turtle_quads
 
     quads = _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
-    del pyoxigraph
     return sorted(c[len(KG) :] for c in event_classes(quads) if c.startswith(KG))
 
 

@@ -131,7 +131,6 @@ def publish(
             staging,
             project,
             quads,
-            assembly,
             url=url,
             meta=meta,
             counts=_class_counts(triples),

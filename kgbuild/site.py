@@ -17,7 +17,6 @@ from pathlib import Path
 import pyoxigraph
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .build import Assembly
 from .namespaces import KG, OA, RDF, RDFS, SCHEMA, SKOS, VOCAB, prefixes
 from .project import Project
 
@@ -56,7 +55,6 @@ def write_site(
     folder: Path,
     project: Project,
     quads: list[pyoxigraph.Quad],
-    assembly: Assembly,
     *,
     url: str,
     meta: dict[str, object],
@@ -64,7 +62,7 @@ def write_site(
     dumps: dict[str, int],
 ) -> int:
     """Write index.html, the class pages and a page (+ .ttl, .jsonld) per resource."""
-    from .publish import DESCRIPTION, DUMPS, LICENSE, TITLE, _media_type
+    from .publish import DESCRIPTION, LICENSE, TITLE, _media_type
 
     env = Environment(
         loader=PackageLoader("kgbuild", "templates"),
@@ -80,7 +78,6 @@ def write_site(
         if isinstance(q.object, pyoxigraph.NamedNode):
             by_object[q.object.value].add((q.subject.value, q.predicate.value))
     labels = _labels(quads)
-    texts = _texts(assembly)
 
     def label(iri: str) -> str:
         return labels.get(iri) or curie(iri)
@@ -96,7 +93,7 @@ def write_site(
         page = paths.page(subject)
         if page is None or (subject.endswith(_SELECTORS) and "/mention/" in subject):
             continue
-        html = _resource_page(env, subject, page, by_subject, by_object, paths, label, curie, texts)
+        html = _resource_page(env, subject, page, by_subject, by_object, paths, label, curie)
         _write(folder / page, html.encode("utf-8"))
         own = _description(subject, by_subject)
         stem = page.removesuffix(".html")
@@ -168,7 +165,6 @@ def write_site(
         for n, size in sorted(dumps.items())
         if _media_type(n)
     ]
-    del DUMPS
     graphs = len({q.graph_name.value for q in quads})
     triples = len({(q.subject, q.predicate, q.object) for q in quads})
     _write(
@@ -208,13 +204,6 @@ def _labels(quads: list[pyoxigraph.Quad]) -> dict[str, str]:
     return {k: v[1] for k, v in ranked.items()}
 
 
-def _texts(assembly: Assembly) -> dict[str, str]:
-    """Source texts (from the build, never published) to show each quote in its sentence."""
-    return {
-        q.subject.value: q.object.value for q in assembly.quads if q.predicate.value == KG + "text"
-    }
-
-
 def _resource_page(
     env: Environment,
     subject: str,
@@ -224,7 +213,6 @@ def _resource_page(
     paths: Paths,
     label,
     curie,
-    texts: dict[str, str],
 ) -> str:  # type: ignore[no-untyped-def]
     from .namespaces import PROV
 
@@ -264,9 +252,9 @@ def _resource_page(
                 row["value"] = text if len(text) < 600 else text[:599] + "…"
             section["rows"].append(row)
             if q.predicate.value == KG + "evidence":
-                section["evidence"].append(_evidence(value.value, by_subject, texts, paths, page))
-        if subject.rsplit("/", 2)[-2] == "mention" or "/mention/" in subject:
-            section["evidence"].append(_evidence(subject, by_subject, texts, paths, page))
+                section["evidence"].append(_evidence(value.value, by_subject, paths, page))
+        if "/mention/" in subject:  # a mention's page shows its own quote
+            section["evidence"].append(_evidence(subject, by_subject, paths, page))
         sections.append(section)
     incoming = sorted(
         (
@@ -304,7 +292,6 @@ def _resource_page(
 def _evidence(
     mention: str,
     by_subject: dict[str, list[pyoxigraph.Quad]],
-    texts: dict[str, str],
     paths: Paths,
     page: str,
 ) -> dict[str, object]:
@@ -318,7 +305,6 @@ def _evidence(
     quote = values.get(OA + "exact", "")
     sentence = values.get(KG + "sentence", quote)
     before, _, after = sentence.partition(quote) if quote in sentence else ("", "", "")
-    del texts
     return {
         "quote": quote,
         "before": before,
