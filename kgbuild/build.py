@@ -16,7 +16,7 @@ from .errors import InputError, KGBuildError, Location, ValidationFailed
 from .namespaces import KG, ONTOLOGY_IRI, RDF, RDFS, VOCAB
 from .project import Project
 from .rdf import iri, quad, sorted_quads
-from .reasoning import entailed, ontology_schema
+from .reasoning import closure_lines, entailed_lines, inferred_quads, ontology_schema
 from .records import Unit, Vocabulary
 from .sources import (
     DEFAULT_MAX_BYTES,
@@ -27,6 +27,8 @@ from .sources import (
 )
 from .store import write_store
 from .validate import ValidationReport, validate_quads
+
+NQ = pyoxigraph.RdfFormat.N_QUADS
 
 
 @dataclass
@@ -49,6 +51,7 @@ class BuildResult:
     counts: dict[str, int]
     seconds: float
     written: list[Path] = field(default_factory=list)
+    work: dict[str, int] = field(default_factory=dict)  # what the cache did not have
 
 
 def assemble(
@@ -143,6 +146,7 @@ def _document_units(
             found[doc_id] = entry
         else:
             missing.append(doc_id)
+    cache.did("documents read", len(missing))
     if workers > 1 and len(missing) > 50:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             chunks = [missing[i :: workers * 4] for i in range(workers * 4)]
@@ -266,25 +270,53 @@ def default_modality(
     return out
 
 
-def infer(assembly: Assembly, project: Project) -> list[pyoxigraph.Quad]:
-    """The inferred graph that `kgbuild query --reason` adds (see reasoning.py)."""
+def infer(
+    assembly: Assembly, project: Project, cache: Cache | None = None
+) -> list[pyoxigraph.Quad]:
+    """The inferred graph that `kgbuild query --reason` adds (see reasoning.py).
+
+    The ontology's closure and each graph's entailments are cached under the hash of what
+    they were computed from, so a build after adding one document reasons about that one only.
+    """
+    cache = cache or Cache(None)
     ontology_graph = project.graph_iri("ontology")
-    schema = ontology_schema(q for q in assembly.quads if q.graph_name.value == ontology_graph)
-    return entailed(
-        (q for q in assembly.quads if q.graph_name.value != ontology_graph),
-        schema,
-        project.graph_iri("inferred"),
+    graphs: dict[str, list[pyoxigraph.Quad]] = {}
+    for q in assembly.quads:
+        graphs.setdefault(q.graph_name.value, []).append(q)
+    ontology_nq = pyoxigraph.serialize(graphs.get(ontology_graph, []), format=NQ)
+    schema_key = digest("schema", ontology_nq)
+    schema = cache.get("schema", schema_key)
+    if schema is None:
+        schema = ontology_schema(graphs.get(ontology_graph, []))
+        cache.put("schema", schema_key, schema)
+    lines: set[str] = set()
+    asserted: set[str] = set()
+    for name, quads in graphs.items():
+        if name == ontology_graph:
+            continue
+        asserted.update(str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads)
+        key = digest(schema_key, pyoxigraph.serialize(quads, format=NQ))
+        found = cache.get("entailed", key)
+        if found is None:
+            found = entailed_lines(quads, schema)
+            cache.did("graphs reasoned", 1)
+            cache.put("entailed", key, found)
+        lines |= found
+    return inferred_quads(
+        sorted((lines - asserted) | closure_lines(schema)), project.graph_iri("inferred")
     )
 
 
-def count(assembly: Assembly, project: Project) -> dict[str, int]:
-    """The figures of the build summary, computed from the data."""
+def count(
+    assembly: Assembly, project: Project, triples: list[pyoxigraph.Triple] | None = None
+) -> dict[str, int]:
+    """The figures of the build summary, computed from the data (and its ``triples``, merged
+    across graphs, when the caller has them already)."""
+    triples = merged_triples(assembly.quads) if triples is None else triples
     types: dict[str, set[str]] = {}
-    triples = set()
-    for q in assembly.quads:
-        triples.add((q.subject, q.predicate, q.object))
-        if q.predicate.value == RDF + "type":
-            types.setdefault(q.object.value, set()).add(q.subject.value)
+    for t in triples:
+        if t.predicate.value == RDF + "type":
+            types.setdefault(t.object.value, set()).add(t.subject.value)
 
     def instances(*local: str) -> int:
         found: set[str] = set()
@@ -364,10 +396,12 @@ def build(
     report = validate_quads(
         assembly.quads, project, assembly.locations, cache=cache, workers=workers
     )
-    counts = count(assembly, project)
+    triples = merged_triples(assembly.quads)  # assembly.quads is already sorted
+    counts = count(assembly, project, triples)
     result = BuildResult(assembly, report, counts, 0.0)
     if not report.conforms:
         result.seconds = time.perf_counter() - started
+        result.work = dict(cache.work)
         failure = ValidationFailed(
             f"the data violates the shapes: {report.violations} violation(s)\n"
             + report.text(limit=50),
@@ -376,13 +410,10 @@ def build(
         failure.result = result  # type: ignore[attr-defined]
         raise failure
     if write:
-        triples = merged_triples(assembly.quads)  # assembly.quads is already sorted
         result.written = write_build_outputs(assembly.quads, project, out, report, triples)
-        merged = [
-            pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.DefaultGraph())
-            for t in triples
-        ]
-        store_quads = assembly.quads + merged + infer(assembly, project)
-        result.written.append(write_store(store_quads, out))
+        result.written.append(
+            write_store(assembly.quads, triples, infer(assembly, project, cache), out)
+        )
     result.seconds = time.perf_counter() - started
+    result.work = dict(cache.work)
     return result

@@ -41,6 +41,11 @@ class Cache:
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self.work: dict[str, int] = {}  # what was computed, not taken from the cache
+
+    def did(self, what: str, amount: int) -> None:
+        """Count work done because the cache did not have it (for the build summary)."""
+        self.work[what] = self.work.get(what, 0) + amount
 
     def _path(self, kind: str, key: str, suffix: str = ".pkl") -> Path | None:
         if self.folder is None:

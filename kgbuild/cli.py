@@ -564,6 +564,9 @@ def _summary(result: Any, *, written: bool) -> None:
             else ""
         )
     )
+    if result.work:
+        done = ", ".join(f"{n} {what}" for what, n in sorted(result.work.items()))
+        click.echo(f"work not found in the build cache: {done}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,13 +25,9 @@ def merged_triples(quads: list[pyoxigraph.Quad]) -> list[pyoxigraph.Triple]:
     unique = {
         str(t): t for t in (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
     }
-    return [
-        unique[k]
-        for k in sorted(
-            unique,
-            key=lambda k: (str(unique[k].subject), str(unique[k].predicate), str(unique[k].object)),
-        )
-    ]
+    # Sorting the N-Triples lines sorts by (subject, predicate, object): a subject or
+    # predicate term never continues with a character below the separating space.
+    return [unique[k] for k in sorted(unique)]
 
 
 def serialize_dataset(quads: list[pyoxigraph.Quad], fmt: str, base: str) -> bytes:

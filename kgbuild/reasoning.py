@@ -85,9 +85,13 @@ def ontology_schema(ontology: Iterable[pyoxigraph.Quad]) -> Schema:
     return schema
 
 
-def entailed(quads: Iterable[pyoxigraph.Quad], schema: Schema, graph: str) -> list[pyoxigraph.Quad]:
-    """The triples the schema entails about the data, in ``graph``, excluding what is there."""
-    asserted = set()
+def entailed_lines(quads: Iterable[pyoxigraph.Quad], schema: Schema) -> set[str]:
+    """Everything the schema entails about the data, as N-Triples lines (without " .").
+
+    Each entailed triple follows from one data triple and the schema alone, so the lines of
+    a union of graphs are the union of each graph's lines (which the build caches per graph).
+    Triples that are also asserted are included: the caller removes them.
+    """
     out: set[tuple[str, str, object]] = set()
 
     def add_type(node: str, cls: str) -> None:
@@ -106,7 +110,6 @@ def entailed(quads: Iterable[pyoxigraph.Quad], schema: Schema, graph: str) -> li
 
     for q in quads:
         s, p, o = q.subject.value, q.predicate.value, q.object
-        asserted.add((s, p, o))
         if p == TYPE and isinstance(o, pyoxigraph.NamedNode):
             add_type(s, o.value)
             continue
@@ -116,16 +119,26 @@ def entailed(quads: Iterable[pyoxigraph.Quad], schema: Schema, graph: str) -> li
         if isinstance(o, pyoxigraph.NamedNode):
             for inverse in schema.inverses.get(p, ()):
                 add_property(o.value, inverse, pyoxigraph.NamedNode(s))
-    g = pyoxigraph.NamedNode(graph)
-    inferred = [
-        pyoxigraph.Quad(pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), o, g)  # type: ignore[arg-type]
+    return {
+        str(pyoxigraph.Triple(pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), o))  # type: ignore[arg-type]
         for s, p, o in out
-        if (s, p, o) not in asserted
-    ]
-    inferred += [
-        pyoxigraph.Quad(
-            pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), pyoxigraph.NamedNode(o), g
-        )
-        for s, p, o in schema.closure
-    ]
-    return sorted(inferred, key=str)
+    }
+
+
+def closure_lines(schema: Schema) -> set[str]:
+    """The ontology's own entailed subClassOf / subPropertyOf triples, as N-Triples lines."""
+    return {f"<{s}> <{p}> <{o}>" for s, p, o in schema.closure}
+
+
+def inferred_quads(lines: Iterable[str], graph: str) -> list[pyoxigraph.Quad]:
+    """Quads in ``graph`` from N-Triples lines, in line order."""
+    text = "".join(f"{line} <{graph}> .\n" for line in lines)
+    return list(pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_QUADS))
+
+
+def entailed(quads: Iterable[pyoxigraph.Quad], schema: Schema, graph: str) -> list[pyoxigraph.Quad]:
+    """The triples the schema entails about the data, in ``graph``, excluding what is there."""
+    quads = list(quads)
+    asserted = {str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads}
+    lines = (entailed_lines(quads, schema) - asserted) | closure_lines(schema)
+    return inferred_quads(sorted(lines), graph)

@@ -286,57 +286,65 @@ def _batched(
     inverse: set[str],
     focus: set[str] | None = None,
 ) -> list[Row]:
-    """Core constraints on batches of focus nodes, cached and spread over processes.
+    """Core constraints node by node: cached per node, the rest in batches over processes.
 
-    A batch's data: every triple about its nodes, the triples that point at them through a
-    property the shapes follow backwards (``inverse``), and the type, label and scheme of
-    every resource its nodes point at.
+    A node's data: every triple about it (from every graph), the triples that point at it
+    through a property the shapes follow backwards (``inverse``), and the type, label and
+    scheme of every resource it points at or is pointed at from through those. Its results
+    depend on nothing else, so they are cached under the hash of that data: adding or
+    changing a document re-validates only the nodes whose data it changes (its own, and the
+    shared entities it adds triples to).
     """
-    own: dict[str, set[str]] = defaultdict(set)  # subject -> its triples
-    incoming: dict[str, set[str]] = defaultdict(set)  # object -> triples pointing at it
-    context: dict[str, set[str]] = defaultdict(set)  # subject -> its type/label triples
+    own: dict[str, list[str]] = defaultdict(list)  # subject -> its triples
+    incoming: dict[str, list[str]] = defaultdict(list)  # object -> triples pointing at it
+    pointers: dict[str, set[str]] = defaultdict(set)  # object -> subjects of those triples
+    context: dict[str, list[str]] = defaultdict(list)  # subject -> its type/label triples
     refs: dict[str, set[str]] = defaultdict(set)  # subject -> IRIs it points at
-    home: dict[str, str] = {}
     for q in quads:
         s = q.subject.value
         line = str(pyoxigraph.Triple(q.subject, q.predicate, q.object))
-        own[s].add(line)
-        home.setdefault(s, q.graph_name.value)
+        own[s].append(line)
         if q.predicate.value in CONTEXT:
-            context[s].add(line)
+            context[s].append(line)
         if isinstance(q.object, pyoxigraph.NamedNode):
             if q.predicate.value in inverse:
-                incoming[q.object.value].add(line)
+                incoming[q.object.value].append(line)
+                pointers[q.object.value].add(s)
             refs[s].add(q.object.value)
-    by_graph: dict[str, list[str]] = defaultdict(list)
-    for subject, graph in home.items():
-        if focus is None or subject in focus:
-            by_graph[graph].append(subject)
-    batches: list[list[str]] = [[]]
+    shapes_key = digest(shapes_ttl, ontology_nt)
+    index_key = digest("node-results", shapes_key)
+    index: dict[str, list[Row]] = cache.get("index", index_key) or {}
+    rows: list[Row] = []
+    kept: dict[str, list[Row]] = {}
+    todo: list[tuple[str, str, list[str]]] = []  # (node, key, its data lines)
+    for subject in sorted(own):
+        if focus is not None and subject not in focus:
+            continue
+        lines = set(own[subject])
+        lines.update(incoming.get(subject, ()))
+        for target in refs.get(subject, ()) | pointers.get(subject, set()):
+            lines.update(context.get(target, ()))
+        data = sorted(lines)
+        key = digest(subject, *data)
+        found = index.get(key)
+        if found is not None:
+            kept[key] = found
+            rows += found
+        else:
+            todo.append((subject, key, data))
+    cache.did("nodes validated", len(todo))
+    batches: list[list[tuple[str, str, list[str]]]] = [[]]
     size = 0
-    for graph in sorted(by_graph):
-        for subject in sorted(by_graph[graph]):
-            batches[-1].append(subject)
-            size += len(own[subject])
+    for item in todo:
+        batches[-1].append(item)
+        size += len(item[2])
         if size >= BATCH_TRIPLES:
             batches.append([])
             size = 0
-    jobs, rows, keys = [], [], []
-    shapes_key = digest(shapes_ttl, ontology_nt)
+    jobs = []
     for batch in (b for b in batches if b):
-        lines: set[str] = set()
-        for subject in batch:
-            lines |= own[subject] | incoming.get(subject, set())
-            for target in refs.get(subject, ()):
-                lines |= context.get(target, set())
-        data = "".join(line + " .\n" for line in sorted(lines))
-        key = digest(shapes_key, data, "\n".join(batch))
-        cached = cache.get("results", key)
-        if cached is not None:
-            rows += cached
-        else:
-            jobs.append((data, batch))
-            keys.append(key)
+        lines = sorted({line for _, _, data in batch for line in data})
+        jobs.append(("".join(line + " .\n" for line in lines), [node for node, _, _ in batch]))
     if len(jobs) > 1 and workers > 1:
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_worker_init, initargs=(shapes_ttl, ontology_nt)
@@ -344,9 +352,15 @@ def _batched(
             results = list(pool.map(_worker_validate, jobs))
     else:
         results = [_pyshacl(data, shapes_ttl, ontology_nt, batch) for data, batch in jobs]
-    for key, result in zip(keys, results, strict=True):
-        cache.put("results", key, result)
-        rows += result
+    by_node: dict[str, list[Row]] = defaultdict(list)
+    for result in results:
+        for row in result:
+            by_node[row[1]].append(row)
+    for node, key, _ in todo:
+        kept[key] = sorted(by_node.get(node, []), key=repr)
+        rows += kept[key]
+    if todo and focus is None:
+        cache.put("index", index_key, kept)
     return rows
 
 

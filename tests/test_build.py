@@ -155,3 +155,30 @@ def test_fast_and_plain_validation_agree_on_the_real_data(
     key = lambda p: (p.severity, p.focus, p.path, p.value, p.message)  # noqa: E731
     assert sorted(map(key, plain.problems)) == sorted(map(key, result.report.problems))
     assert plain.warnings > 0  # the disagreements are there in both
+
+
+def test_adding_one_document_redoes_only_that_documents_work(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 5: a rebuild after adding one document reads, reasons about and validates that
+    document alone (and the shared entities it adds triples to); the rest is cached."""
+    from kgbuild.corpus import generate
+
+    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 21, seed=3)
+    docs = corpus / "data" / "documents"
+    held = tmp_path / "held"
+    held.mkdir()
+    for suffix in (".txt", ".yaml"):
+        (docs / f"000020{suffix}").rename(held / f"000020{suffix}")
+    first = build(Project.at(corpus))
+    assert first.work["documents read"] == 20
+    again = build(Project.at(corpus))
+    assert again.work == {"documents read": 0, "nodes validated": 0}
+    for suffix in (".txt", ".yaml"):
+        (held / f"000020{suffix}").rename(docs / f"000020{suffix}")
+    added = build(Project.at(corpus))
+    graph = added.assembly.quads
+    new_graph = Project.at(corpus).graph_iri("000020")
+    touched = {q.subject.value for q in graph if q.graph_name.value == new_graph}
+    assert added.work["documents read"] == 1
+    assert added.work["graphs reasoned"] == 1
+    assert added.work["nodes validated"] == len(touched)
+    assert added.report.violations == 0
