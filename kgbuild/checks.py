@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +25,6 @@ from .dumps import REPORT_FILE
 from .errors import InputError, Location
 from .namespaces import KG, OWL, RDF, VOCAB, prefixes
 from .project import Project
-from .rdf import sorted_quads
 from .records import Unit, Vocabulary
 from .sources import (
     DEFAULT_MAX_BYTES,
@@ -33,7 +34,7 @@ from .sources import (
     load_vocabulary,
 )
 from .store import open_store
-from .validate import Counted, Problem, ValidationReport, validate_quads
+from .validate import CONTEXT, Counted, Problem, ValidationReport, inverse_paths, validate_quads
 
 RDF_FORMATS = {
     ".ttl": pyoxigraph.RdfFormat.TURTLE,
@@ -193,25 +194,119 @@ def _ontology_quads(project: Project) -> list[pyoxigraph.Quad]:
 def baseline(
     project: Project,
     dist: Path,
-    base_quads: list[pyoxigraph.Quad],
+    ontology: list[pyoxigraph.Quad],
     *,
     recompute: bool,
-    focus: set[str] | None = None,
+    focus: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode],
 ) -> set[tuple[str, str, str | None, str | None, str]]:
     """The problems the dataset has without the new data: from the build's report, or
-    recomputed when the new files replace graphs of the dataset."""
+    recomputed around the focus nodes when the new files replace graphs of the dataset."""
     if not recompute and (dist / REPORT_FILE).is_file():
         rows = json.loads((dist / REPORT_FILE).read_text(encoding="utf-8"))["problems"]
         return {(r["severity"], r["focus"], r["path"], r["value"], r["message"]) for r in rows}
-    problems = validate_quads(sorted_quads(base_quads), project, focus=focus).problems
+    problems = validate_around(open_store(dist), ontology, project, focus, {}).problems
     return {(p.severity, p.focus, p.path, p.value, p.message) for p in problems}
 
 
+def validate_around(
+    store: pyoxigraph.Store,
+    ontology: list[pyoxigraph.Quad],
+    project: Project,
+    focus: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode],
+    locations: dict[str, Location],
+) -> ValidationReport:
+    """Validate the ``focus`` nodes of a store whose default graph is the merged data.
+
+    Only what the shapes look at is read from the store (each node's triples, the triples
+    pointing at it through an inverse path, the type and label of what it points at), so the
+    cost grows with the new data, not with the dataset.
+    """
+    default = pyoxigraph.DefaultGraph()
+    inverse = [pyoxigraph.NamedNode(p) for p in inverse_paths(project)]
+    found: dict[str, pyoxigraph.Quad] = {}
+    around: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode] = set()
+    for node in focus:
+        for q in store.quads_for_pattern(node, None, None, default):
+            found[str(q)] = q
+            if isinstance(q.object, pyoxigraph.NamedNode | pyoxigraph.BlankNode):
+                around.add(q.object)
+        for p in inverse:
+            for q in store.quads_for_pattern(None, p, node, default):
+                found[str(q)] = q
+                around.add(q.subject)
+    context = [pyoxigraph.NamedNode(p) for p in sorted(CONTEXT)]
+    for node in around:
+        for p in context:
+            for q in store.quads_for_pattern(node, p, None, default):
+                found[str(q)] = q
+    quads = ontology + [found[k] for k in sorted(found)]
+    return validate_quads(quads, project, locations, focus={n.value for n in focus}, store=store)
+
+
+def working_store(
+    project: Project, dist: Path, base: list[pyoxigraph.Quad] | None
+) -> tuple[pyoxigraph.Store, Path | None]:
+    """A writable store to check new data in: a copy of the built store (RocksDB checkpoint:
+    hard links, milliseconds), or an in-memory store of ``base`` quads when given."""
+    if base is not None:
+        store = pyoxigraph.Store()
+        add_quads(store, base)
+        return store, None
+    source = open_store(dist)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=".validate-", dir=dist))
+    except OSError:
+        folder = Path(tempfile.mkdtemp(prefix="kgbuild-validate-"))
+    try:
+        source.backup(str(folder / "store"))
+        del source
+        return pyoxigraph.Store(str(folder / "store")), folder
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise InputError(dist, f"cannot copy the built store to check against: {exc}") from None
+
+
+def add_quads(store: pyoxigraph.Store, quads: list[pyoxigraph.Quad]) -> None:
+    """Add named-graph quads, and their triples to the merged default graph."""
+    store.extend(quads)
+    store.extend(
+        pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.DefaultGraph()) for q in quads
+    )
+
+
+def drop_graphs(store: pyoxigraph.Store, graphs: set[str], inferred: str) -> bool:
+    """Remove named graphs, and their triples from the merged default graph where no other
+    graph asserts them. True if any graph was there."""
+    default = pyoxigraph.DefaultGraph()
+    dropped = False
+    for name in sorted(graphs):
+        graph = pyoxigraph.NamedNode(name)
+        old = list(store.quads_for_pattern(None, None, None, graph))
+        if not old:
+            continue
+        dropped = True
+        store.remove_graph(graph)
+        for q in old:
+            others = store.quads_for_pattern(q.subject, q.predicate, q.object, None)
+            if not any(
+                isinstance(o.graph_name, pyoxigraph.NamedNode) and o.graph_name.value != inferred
+                for o in others
+            ):
+                store.remove(pyoxigraph.Quad(q.subject, q.predicate, q.object, default))
+    return dropped
+
+
 def open_world_problems(
-    combined: list[pyoxigraph.Quad], new: NewData, project: Project, declared: set[str]
+    store: pyoxigraph.Store, new: NewData, project: Project, declared: set[str]
 ) -> list[Problem]:
-    """Undeclared project terms, and references to project IRIs that exist nowhere."""
-    subjects = {q.subject.value for q in combined}
+    """Undeclared project terms, and references to project IRIs that exist nowhere (``store``:
+    the combined data, merged in its default graph)."""
+
+    def described(iri: str) -> bool:
+        node = pyoxigraph.NamedNode(iri)
+        return any(True for _ in store.quads_for_pattern(node, None, None, default))
+
+    default = pyoxigraph.DefaultGraph()
     problems = []
     kg_terms = sorted(t for t in declared if t.startswith(KG))
     for q in new.quads:
@@ -245,8 +340,8 @@ def open_world_problems(
             isinstance(o, pyoxigraph.NamedNode)
             and p != RDF + "type"
             and (o.value.startswith(project.base) or o.value.startswith(VOCAB))
-            and o.value not in subjects
             and o.value not in declared
+            and not described(o.value)
         ):
             problems.append(
                 Problem(
@@ -310,33 +405,29 @@ def check_files(
     """Validate ``files`` (with the built dataset unless ``alone``); see the module doc."""
     new = read_new_data(project, files, fmt, max_bytes)
     schema = assemble_schema(project)
-    replaced = False
-    if alone:
-        base_quads: list[pyoxigraph.Quad] = list(schema.quads)
-    else:
-        base_quads = []
-        for q in existing_quads(project, dist or project.dist_dir):
-            if q.graph_name.value in new.replaces:
-                replaced = True
-            else:
-                base_quads.append(q)
-    combined = sorted_quads(base_quads + new.quads)
-    focus = {q.subject.value for q in new.quads}
-    report = validate_quads(combined, project, new.locations, focus=focus)
-    known = (
-        set()
-        if alone
-        else baseline(
-            project, dist or project.dist_dir, base_quads, recompute=replaced, focus=focus
-        )
-    )
-    problems = [
-        p for p in report.problems if (p.severity, p.focus, p.path, p.value, p.message) not in known
-    ]
+    dist = dist or project.dist_dir
     ontology = [q for q in schema.quads if q.graph_name.value == project.graph_iri("ontology")]
-    problems += open_world_problems(
-        combined, new, project, declared_terms(ontology) | _vocab_subjects(schema.quads)
-    )
+    store, scratch = working_store(project, dist, schema.quads if alone else None)
+    try:
+        replaced = drop_graphs(store, new.replaces, project.graph_iri("inferred"))
+        add_quads(store, new.quads)
+        focus = {q.subject for q in new.quads}
+        report = validate_around(store, ontology, project, focus, new.locations)
+        known = (
+            set() if alone else baseline(project, dist, ontology, recompute=replaced, focus=focus)
+        )
+        problems = [
+            p
+            for p in report.problems
+            if (p.severity, p.focus, p.path, p.value, p.message) not in known
+        ]
+        problems += open_world_problems(
+            store, new, project, declared_terms(ontology) | _vocab_subjects(schema.quads)
+        )
+    finally:
+        del store
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     problems.sort(key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message))
     return CheckResult(problems=problems, report=report, files=new.files, base=project.base)
 

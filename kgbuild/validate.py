@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -128,13 +129,23 @@ class SparqlCheck:
     message: str
     severity: str
 
-    def query(self) -> str:
+    def query(self, focus: Iterable[str] = ()) -> str:
         """The constraint's SELECT joined with the shape's targets, for every focus node at once.
 
         The SHACL-SPARQL semantics (pre-bound $this) is kept by running the constraint's own
-        SELECT as a sub-query and joining it with the target nodes on ?this.
+        SELECT as a sub-query and joining it with the target nodes on ?this. With ``focus``
+        IRIs, $this is bound to those nodes inside the sub-query, so that only they are checked.
         """
         inner = self.select.replace("$this", "?this")
+        values = " ".join(f"<{node}>" for node in sorted(focus))
+        if values:
+            inner = re.sub(
+                r"\bWHERE\s*\{",
+                lambda m: f"{m.group(0)} VALUES ?this {{ {values} }}",
+                inner,
+                count=1,
+                flags=re.IGNORECASE,
+            )
         targets = " UNION ".join(
             f"{{ ?this rdf:type/rdfs:subClassOf* <{t}> }}" for t in self.targets
         )
@@ -207,20 +218,22 @@ def validate_quads(
     batch with every triple about its nodes, the triples pointing at them, and the types and
     labels of what they point at: exact for shapes whose paths have length one, as ours do),
     batches cached by content and spread over ``workers`` processes; each SPARQL-based
-    constraint runs once as a single query in pyoxigraph (over ``store`` when given).
+    constraint runs once as a single query in pyoxigraph (over ``store`` when given: its
+    default graph must hold the merged data, as the build's store does).
     ``engine="pyshacl"``: everything in one pySHACL run (the plain way, kept to check that both
     give the same results). ``focus``: validate only these resources (and report only their
     problems), as `kgbuild validate` does for new data.
     """
     shapes = load_shapes(project)
     ontology_graph = project.graph_iri("ontology")
-    ontology_nt = _ntriples(q for q in quads if q.graph_name.value == ontology_graph)
-    data_quads = [q for q in quads if q.graph_name.value != ontology_graph]
+    ontology_quads = {q for q in quads if str(q.graph_name) == f"<{ontology_graph}>"}
+    ontology_nt = _ntriples(ontology_quads)
+    data_quads = [q for q in quads if q not in ontology_quads]
     if engine == "pyshacl":
         rows = _pyshacl(_ntriples(data_quads), shapes.serialize(format="turtle"), ontology_nt, None)
     else:
         core, checks = split_sparql_constraints(shapes)
-        inverse = {str(o) for s_, p_, o in core if str(p_) == SH + "inversePath"}
+        inverse = _inverse_paths(core)
         rows = _batched(
             data_quads,
             core.serialize(format="turtle"),
@@ -230,11 +243,18 @@ def validate_quads(
             inverse,
             focus,
         )
+        union = store is None
         if store is None:
             store = pyoxigraph.Store()
             store.extend(quads)
+        # Bound to the focus nodes when they are all IRIs (VALUES cannot hold blank nodes).
+        bound = (
+            sorted(focus)
+            if focus is not None and not any(n.startswith("_:") or ":" not in n for n in focus)
+            else []
+        )
         for check in checks:
-            for row in store.query(check.query(), use_default_graph_as_union=True):
+            for row in store.query(check.query(bound), use_default_graph_as_union=union):
                 if focus is not None and row["this"].value not in focus:
                     continue
                 value = row["value"]
@@ -264,6 +284,15 @@ def validate_quads(
         key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message, p.value or ""),
     )
     return ValidationReport(problems=problems, base=project.base)
+
+
+def _inverse_paths(shapes) -> set[str]:  # type: ignore[no-untyped-def]
+    return {str(o) for _, p, o in shapes if str(p) == SH + "inversePath"}
+
+
+def inverse_paths(project: Project) -> set[str]:
+    """The properties the shapes follow backwards (sh:inversePath)."""
+    return _inverse_paths(load_shapes(project))
 
 
 Row = tuple[str, str, str | None, str | None, str, str | None]

@@ -36,4 +36,5 @@ def test_benchmark_runs_at_20_documents(tmp_path) -> None:  # type: ignore[no-un
     assert result["add_one"]["triples"] > result["full_build"]["triples"]
     assert set(result["queries"]) >= {"timeline", "seizures", "disagreements"}
     assert result["plain"]["results"] >= result["full_build"]["warnings"]
+    assert result["plain"]["same_validation_results"] and result["plain"]["same_inference"]
     assert "| documents |" in done.stdout
