@@ -18,6 +18,7 @@ from .project import Project
 from .rdf import iri, quad, sorted_quads
 from .reasoning import closure_lines, entailed_lines, inferred_quads, ontology_schema
 from .records import Unit, Vocabulary
+from .safety import check_no_imports, syntax_error
 from .sources import (
     DEFAULT_MAX_BYTES,
     document_ids,
@@ -215,16 +216,18 @@ def _unit_from_entry(entry: dict[str, object]) -> Unit:
 
 def _turtle_quads(path: Path, graph: str) -> list[pyoxigraph.Quad]:
     try:
-        return [
+        quads = [
             pyoxigraph.Quad(t.subject, t.predicate, t.object, iri(graph))
             for t in pyoxigraph.parse(
                 path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI
             )
         ]
     except SyntaxError as exc:
-        raise InputError(path, f"Turtle syntax error: {exc}") from None
+        raise syntax_error(path, exc) from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
+    check_no_imports(quads, path)
+    return quads
 
 
 def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:

@@ -10,6 +10,7 @@ that exist nowhere.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
@@ -26,6 +27,14 @@ from .errors import InputError, Location
 from .namespaces import KG, OWL, RDF, VOCAB, prefixes
 from .project import Project
 from .records import Unit, Vocabulary
+from .safety import (
+    NEVER_FETCHES,
+    check_jsonld_contexts,
+    check_no_imports,
+    check_xml_entities,
+    remote_context_message,
+    syntax_error,
+)
 from .sources import (
     DEFAULT_MAX_BYTES,
     check_size,
@@ -138,26 +147,33 @@ def _read_rdf(
 ) -> list[pyoxigraph.Quad]:
     graph = pyoxigraph.NamedNode(f"{project.base}graph/new/{path.name}")
     try:
-        parsed = pyoxigraph.parse(path=str(path), format=rdf_format, base_iri=project.base)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    if rdf_format == pyoxigraph.RdfFormat.RDF_XML:
+        check_xml_entities(data, path)
+    if rdf_format == pyoxigraph.RdfFormat.JSON_LD:
+        # (if it is not JSON, the parser below says where the syntax is wrong)
+        with contextlib.suppress(json.JSONDecodeError, UnicodeDecodeError):
+            check_jsonld_contexts(json.loads(data), path)
+    try:
+        parsed = pyoxigraph.parse(data, format=rdf_format, base_iri=project.base)
         out = []
         for q in parsed:
             g = graph if isinstance(q.graph_name, pyoxigraph.DefaultGraph) else q.graph_name
             out.append(pyoxigraph.Quad(q.subject, q.predicate, q.object, g))
-        return out
     except SyntaxError as exc:
-        where = Location(path, exc.lineno) if exc.lineno else Location(path)
-        message = re.sub(
-            r"^Parser error at line \d+ (between columns \d+ and \d+|column \d+): ",
-            "",
-            str(exc.msg),
-        )
-        if exc.offset:
-            message = f"column {exc.offset}: {message}"
-        raise InputError(
-            where, f"syntax error: {message}", hint="fix the syntax at that place"
-        ) from None
+        if remote_context_message(str(exc)):
+            raise InputError(
+                path,
+                f"a remote JSON-LD @context is refused: {NEVER_FETCHES}",
+                hint="copy the context's terms into the file's @context object",
+            ) from None
+        raise syntax_error(path, exc) from None
     except (OSError, ValueError) as exc:
         raise InputError(path, f"cannot read: {exc}") from None
+    check_no_imports(out, path)
+    return out
 
 
 def _locate_subjects(path: Path, new: NewData) -> None:

@@ -172,18 +172,66 @@ def run_query(
     if reason and graphs.inferred is not None:
         default.append(graphs.inferred)
     refuse_remote(text)
+    known = {g.value for g in graphs.asserted} | (
+        {graphs.inferred.value} if graphs.inferred else set()
+    )
+    dataset = query_dataset(text, base, known)
     if params:
         text = bind_parameters(text, {k: term(v, base) for k, v in params.items()})
     try:
-        result = store.query(
-            text,
-            prefixes=prefixes(base),
-            default_graph=default,
-            named_graphs=graphs.asserted,
-        )
+        if dataset:  # the query's own FROM / FROM NAMED (graphs of the dataset) apply
+            result = store.query(text, prefixes=prefixes(base))
+        else:
+            result = store.query(
+                text,
+                prefixes=prefixes(base),
+                default_graph=default,
+                named_graphs=graphs.asserted,
+            )
     except SyntaxError as exc:
+        refuse_update(text)
         raise syntax_error(str(exc)) from None
     return Outcome(result)
+
+
+_STRINGS_AND_COMMENTS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|#[^\n]*"
+)
+_FROM = re.compile(r"(?<![?$:\w])FROM\s+(?:NAMED\s+)?(<[^>\s]*>|[\w-]*:[\w./-]*)", re.IGNORECASE)
+_UPDATE = re.compile(
+    r"(?<![?$:\w])(LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|INSERT|DELETE|WITH)\b", re.IGNORECASE
+)
+
+
+def query_dataset(text: str, base: str, graphs: set[str]) -> list[str]:
+    """The graphs the query's FROM / FROM NAMED clauses name; refused unless the dataset has
+    them (nothing is ever fetched: a URL there would otherwise be silently ignored)."""
+    named = []
+    for match in _FROM.finditer(_STRINGS_AND_COMMENTS.sub(" ", text)):
+        written = match.group(1)
+        value = term(written, base)
+        graph = value.value if isinstance(value, pyoxigraph.NamedNode) else written
+        if graph not in graphs:
+            raise QueryError(
+                f"FROM {written} is refused: it is not a graph of the dataset, and kgbuild "
+                "never fetches anything",
+                hint="leave FROM out (the default graph is every source merged), or name one "
+                "of the graphs: kgbuild query 'SELECT DISTINCT ?g { GRAPH ?g { } }'",
+            )
+        named.append(graph)
+    return named
+
+
+def refuse_update(text: str) -> None:
+    """Explain a query that failed to parse because it is an update (LOAD, INSERT, ...)."""
+    match = _UPDATE.search(_LEXICAL.sub(" ", text))
+    if match:
+        raise QueryError(
+            f"{match.group(1).upper()} is an update and is refused: kgbuild query is read-only "
+            "(and LOAD would fetch)",
+            hint="change the data in data/ and run kgbuild build",
+        )
 
 
 _LEXICAL = re.compile(

@@ -115,6 +115,7 @@ class RecordReader:
         self._times: dict[str, tuple[TimeSpec, set[str]]] = {}
         self._spans: dict[str, Span] = {}
         self._minted: set[str] = set()
+        self._ids: dict[str, Location] = {}  # record id -> where it was first given
 
     # -- public ---------------------------------------------------------------------------
 
@@ -165,6 +166,14 @@ class RecordReader:
             raise InputError(where, "record has no 'id'", hint="add id: <kind>/<name>")
         if fixed_id is None:
             self._check_local_id(local, where, "id")
+            if local in self._ids:
+                raise InputError(
+                    where,
+                    f"id {local} is given twice in this file (first at line "
+                    f"{self._ids[local].line})",
+                    hint="merge the two records into one, or correct one of the ids",
+                )
+            self._ids[local] = where
         subject = self.base + local
         self.unit.records += 1
         self.unit.locations.setdefault(subject, where)

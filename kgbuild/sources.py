@@ -14,6 +14,7 @@ from .namespaces import KG, OWL, RDF, SKOS, VOCAB
 from .project import Project
 from .rdf import integer, iri, lit, quad
 from .records import RecordReader, SourceText, Unit, Vocabulary
+from .safety import check_jsonld_contexts, syntax_error
 from .yamlio import Mapping, read_yaml
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -55,6 +56,7 @@ def load_vocabulary(project: Project) -> Vocabulary:
         context = json.loads(project.context_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError(project.context_file, f"cannot read the JSON-LD context: {exc}") from None
+    check_jsonld_contexts(context, project.context_file)
     if not isinstance(context.get("@context"), dict):
         raise InputError(project.context_file, "the file must hold one object with an @context")
     classes, concepts = set(), {}
@@ -80,7 +82,7 @@ def _parse_turtle(path: Path) -> list[pyoxigraph.Triple]:
             q.triple for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
         ]
     except SyntaxError as exc:
-        raise InputError(path, f"Turtle syntax error: {exc}") from None
+        raise syntax_error(path, exc) from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
 

@@ -14,6 +14,7 @@ from .cache import Cache, digest
 from .errors import InputError, Location
 from .namespaces import RDF, RDFS, SH, SKOS, prefixes
 from .project import Project
+from .safety import syntax_error
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,12 @@ def load_shapes(project: Project):  # type: ignore[no-untyped-def]
     if not files:
         raise InputError(project.shapes_dir, "no shapes (*.ttl) found")
     for path in files:
+        try:  # pyoxigraph first: its syntax errors give the line and column
+            list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE))
+        except SyntaxError as exc:
+            raise syntax_error(path, exc) from None
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror}") from None
         try:
             shapes.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises several types for bad Turtle
