@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from pathlib import Path
 import pyoxigraph
 
 from . import __version__
+from .atomic import CURRENT, link_outputs, new_generation, point
 from .cache import Cache, digest
 from .dumps import merged_triples, write_build_outputs
-from .errors import InputError, KGBuildError, Location, ValidationFailed
+from .errors import InputError, KGBuildError, Location, OutputError, ValidationFailed
 from .namespaces import KG, ONTOLOGY_IRI, RDF, RDFS, VOCAB
 from .project import Project
 from .rdf import iri, quad, sorted_quads
@@ -413,10 +415,34 @@ def build(
         failure.result = result  # type: ignore[attr-defined]
         raise failure
     if write:
-        result.written = write_build_outputs(assembly.quads, project, out, report, triples)
-        result.written.append(
-            write_store(assembly.quads, triples, infer(assembly, project, cache), out)
-        )
+        # Everything goes into a new generation folder; one atomic rename then switches every
+        # output at once (see atomic.py): a failed or killed build changes nothing.
+        try:
+            generation = new_generation(out)
+        except OSError as exc:
+            raise OutputError(
+                f"{out}: cannot create the output folder: {exc.strerror}",
+                hint="choose a writable folder with --out",
+            ) from None
+        committed = False
+        try:
+            written = write_build_outputs(assembly.quads, project, generation, report, triples)
+            written.append(
+                write_store(assembly.quads, triples, infer(assembly, project, cache), generation)
+            )
+            point(out / CURRENT, generation)  # the commit
+            committed = True
+            link_outputs(out, generation, [path.name for path in written])
+        except OSError as exc:
+            raise OutputError(
+                f"{out}: cannot write the outputs: {exc}",
+                hint="check free space and permissions"
+                + ("" if committed else "; nothing was replaced"),
+            ) from None
+        finally:
+            if not committed:
+                shutil.rmtree(generation, ignore_errors=True)
+        result.written = [out / path.name for path in written]
     result.seconds = time.perf_counter() - started
     result.work = dict(cache.work)
     return result

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph
 
 from . import __version__
+from .atomic import swap_folder
 from .build import Assembly, assemble
 from .dumps import merged_triples, serialize_dataset, serialize_graph
 from .errors import OutputError, ValidationFailed
@@ -98,7 +99,7 @@ def publish(
         texts_included=included,
         texts_left_out=left_out,
     )
-    staging = _staging(out_dir)
+    staging: Path | None = _staging(out_dir)
     try:
         files: dict[str, bytes] = {}
         for name, (_, kind) in DUMPS.items():
@@ -141,13 +142,15 @@ def publish(
             str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
         )
         _swap_into_place(staging, out_dir)
+        staging = None  # it is the release now
     except OSError as exc:
         raise OutputError(
             f"{out_dir}: cannot write the release: {exc}",
             hint="check the folder is writable; the previous release is kept",
         ) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return release
 
 
@@ -437,7 +440,7 @@ def sha256sums(folder: Path) -> bytes:
 def _staging(out_dir: Path) -> Path:
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-staging-", dir=out_dir.parent))
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     except OSError as exc:
         raise OutputError(
             f"{out_dir.parent}: cannot create the release folder: {exc.strerror}",
@@ -452,16 +455,6 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    """Rename the finished release into place; the old one is removed only afterwards."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
-        os.replace(out_dir, old)
-    try:
-        os.replace(staging, out_dir)
-    except OSError:
-        if old is not None:
-            os.replace(old, out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Switch ``out_dir`` to the finished release by one rename (see atomic.py): it becomes a
+    link to the staging folder beside it, and the release it showed before is removed."""
+    swap_folder(staging, out_dir)

@@ -262,7 +262,7 @@ def _resource_page(
             for s, p in by_object.get(subject, ())
             if paths.page(s) and s != subject
         ),
-        key=lambda r: (r["label"].lower(), r["property"]),
+        key=lambda r: (r["label"].lower(), r["property"], r["href"]),  # href: labels tie
     )[:500]
     types = [
         {"href": paths.href(q.object.value, page), "label": label(q.object.value)}

@@ -45,7 +45,10 @@ def copy_project(target: Path) -> Path:
 def test_build_writes_every_dump_with_no_violation(built: tuple[BuildResult, Path]) -> None:
     result, out = built
     assert result.report.violations == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted([*BUILD_FILES, REPORT_FILE, "store"])
+    shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert shown == sorted([*BUILD_FILES, REPORT_FILE, "store"])
+    # each output is a link into the generation that .current points at (see atomic.py)
+    assert all(os.readlink(out / name) == f".current/{name}" for name in shown)
     assert result.counts["sources"] == 4
 
 
