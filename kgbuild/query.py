@@ -7,6 +7,7 @@ inferred graph (RDFS closure of the ontology over the data) to the default graph
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,9 +89,11 @@ def find_saved(folder: Path, name: str) -> SavedQuery:
     for saved in saved_queries(folder):
         if saved.name == name:
             return saved
-    names = ", ".join(s.name for s in saved_queries(folder))
+    known = [s.name for s in saved_queries(folder)]
+    close = difflib.get_close_matches(name, known, n=1)
     raise QueryError(
-        f"no saved query named {name!r}", hint=f"kgbuild query --list shows them: {names}"
+        f"no saved query named {name!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+        hint=f"kgbuild query --list shows them: {', '.join(known)}",
     )
 
 

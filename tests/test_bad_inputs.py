@@ -381,7 +381,12 @@ CATALOGUE = [
     ),
     Case("missing-file", [*VALIDATE, "{f}/absent.ttl"], 2, ["absent.ttl", "no such file"]),
     # --- kgbuild query ----------------------------------------------------------------------
-    Case("unknown-saved-query", [*QUERY, "timelin"], 2, ["timelin", "timeline", "--list"]),
+    Case(
+        "unknown-saved-query",
+        [*QUERY, "timelin"],
+        2,
+        ["timelin", "did you mean 'timeline'", "--list"],
+    ),
     Case(
         "invalid-sparql",
         [*QUERY, "SELECT ?s WHERE { ?s ?p }"],
