@@ -427,9 +427,13 @@ def build(
         committed = False
         try:
             written = write_build_outputs(assembly.quads, project, generation, report, triples)
-            written.append(
-                write_store(assembly.quads, triples, infer(assembly, project, cache), generation)
+            previous = out / CURRENT if (out / CURRENT).is_dir() else None
+            store, replaced = write_store(
+                assembly.quads, triples, infer(assembly, project, cache), generation, previous
             )
+            written.append(store)
+            if replaced:  # None: loaded from scratch; 0: the previous store as it was
+                cache.did("store graphs replaced", replaced)
             point(out / CURRENT, generation)  # the commit
             committed = True
             link_outputs(out, generation, [path.name for path in written])

@@ -8,9 +8,9 @@ It is made in a staging folder and swapped in by renaming, so readers never see 
 
 from __future__ import annotations
 
-import os
+import hashlib
+import json
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,47 +33,120 @@ class GraphNames:
     inferred: pyoxigraph.NamedNode | None
 
 
+GRAPHS_FILE = "store-graphs.json"  # beside the store: the SHA-256 of each named graph in it
+INCREMENTAL_SHARE = 0.2  # update the previous store in place when at most this share changed
+
+
 def write_store(
     quads: list[pyoxigraph.Quad],
     merged: list[pyoxigraph.Triple],
     inferred: list[pyoxigraph.Quad],
     out_dir: Path,
-) -> Path:
-    """Load the named graphs, their ``merged`` triples as the default graph, and the
-    ``inferred`` graph into a fresh RocksDB store, and swap it in as ``out_dir/store``."""
+    previous: Path | None = None,
+) -> tuple[Path, int | None]:
+    """Write ``out_dir/store``: the named graphs, their ``merged`` triples as the default
+    graph, and the ``inferred`` graph.
+
+    If ``previous`` (the folder of the last build's store) holds a store built from mostly the
+    same graphs, it is copied as a RocksDB checkpoint (hard links) and only the graphs that
+    changed are replaced; otherwise the store is bulk-loaded from scratch. ``out_dir`` is a
+    build generation (see atomic.py), so a store is never seen half-written either way.
+    Returns the store's path and how many named graphs were replaced (None: a fresh load).
+    """
     target = out_dir / STORE_DIR
+    digests = _graph_digests(quads)
+    inferred_iri = inferred[0].graph_name.value if inferred else None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".store-", dir=out_dir))
+        replaced = _update_previous(previous, target, quads, digests, inferred, inferred_iri)
+        if replaced is None:
+            shutil.rmtree(target, ignore_errors=True)
+            _load_fresh(target, quads, merged, inferred)
+        (out_dir / GRAPHS_FILE).write_text(json.dumps(digests, indent=1, sort_keys=True))
+        return target, replaced
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot create the store: {exc.strerror}") from None
-    old = None
-    try:
-        store = pyoxigraph.Store(str(staging / STORE_DIR))
-        # Serialized then bulk-loaded: much faster than handing over Python objects.
-        nq = pyoxigraph.RdfFormat.N_QUADS
-        store.bulk_load(pyoxigraph.serialize(quads, format=nq), nq)
-        store.bulk_load(
-            pyoxigraph.serialize(merged, format=pyoxigraph.RdfFormat.N_TRIPLES),
-            pyoxigraph.RdfFormat.N_TRIPLES,
-            to_graph=pyoxigraph.DefaultGraph(),
-        )
-        store.bulk_load(pyoxigraph.serialize(inferred, format=nq), nq)
-        store.flush()  # bulk loading writes sorted files directly: no optimize() needed
-        del store
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=".store-old-", dir=out_dir))
-            os.replace(target, old / STORE_DIR)
-        os.replace(staging / STORE_DIR, target)
-        return target
-    except OSError as exc:
-        if old is not None and not target.exists():
-            os.replace(old / STORE_DIR, target)
         raise OutputError(f"{target}: cannot write the store: {exc}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+
+
+def _graph_digests(quads: list[pyoxigraph.Quad]) -> dict[str, str]:
+    graphs: dict[str, list[pyoxigraph.Quad]] = {}
+    for q in quads:
+        graphs.setdefault(q.graph_name.value, []).append(q)
+    return {
+        name: hashlib.sha256(
+            pyoxigraph.serialize(members, format=pyoxigraph.RdfFormat.N_QUADS)  # in build order
+        ).hexdigest()
+        for name, members in graphs.items()
+    }
+
+
+def _load_fresh(
+    target: Path,
+    quads: list[pyoxigraph.Quad],
+    merged: list[pyoxigraph.Triple],
+    inferred: list[pyoxigraph.Quad],
+) -> None:
+    store = pyoxigraph.Store(str(target))
+    # Serialized then bulk-loaded: much faster than handing over Python objects.
+    nq = pyoxigraph.RdfFormat.N_QUADS
+    store.bulk_load(pyoxigraph.serialize(quads, format=nq), nq)
+    store.bulk_load(
+        pyoxigraph.serialize(merged, format=pyoxigraph.RdfFormat.N_TRIPLES),
+        pyoxigraph.RdfFormat.N_TRIPLES,
+        to_graph=pyoxigraph.DefaultGraph(),
+    )
+    store.bulk_load(pyoxigraph.serialize(inferred, format=nq), nq)
+    store.flush()  # bulk loading writes sorted files directly: no optimize() needed
+
+
+def _update_previous(
+    previous: Path | None,
+    target: Path,
+    quads: list[pyoxigraph.Quad],
+    digests: dict[str, str],
+    inferred: list[pyoxigraph.Quad],
+    inferred_iri: str | None,
+) -> int | None:
+    """Copy the previous store and replace the graphs that changed; None if not worth it."""
+    if previous is None or inferred_iri is None:
+        return None
+    try:
+        old_digests = json.loads((previous / GRAPHS_FILE).read_text())
+        old = pyoxigraph.Store.read_only(str(previous / STORE_DIR))
+    except (OSError, ValueError):
+        return None
+    changed = {g for g, d in digests.items() if old_digests.get(g) != d}
+    changed |= set(old_digests) - set(digests)
+    if len(changed) > INCREMENTAL_SHARE * max(len(digests), 1):
+        return None
+    old.backup(str(target))
+    del old
+    store = pyoxigraph.Store(str(target))
+    default = pyoxigraph.DefaultGraph()
+    new_quads = [q for q in quads if q.graph_name.value in changed]
+    gone: dict[str, pyoxigraph.Triple] = {}
+    for name in sorted(changed):
+        graph = pyoxigraph.NamedNode(name)
+        for q in store.quads_for_pattern(None, None, None, graph):
+            gone[str(q.triple)] = q.triple
+        store.remove_graph(graph)
+    store.extend(new_quads)
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object, default) for q in new_quads)
+    for t in gone.values():  # off the merged graph, unless another graph still has it
+        holders = store.quads_for_pattern(t.subject, t.predicate, t.object, None)
+        if not any(
+            isinstance(h.graph_name, pyoxigraph.NamedNode) and h.graph_name.value != inferred_iri
+            for h in holders
+        ):
+            store.remove(pyoxigraph.Quad(t.subject, t.predicate, t.object, default))
+    graph = pyoxigraph.NamedNode(inferred_iri)
+    before = {str(q): q for q in store.quads_for_pattern(None, None, None, graph)}
+    after = {str(q): q for q in inferred}
+    for key in before.keys() - after.keys():
+        store.remove(before[key])
+    store.extend(after[key] for key in sorted(after.keys() - before.keys()))
+    store.flush()
+    return len(changed)
 
 
 def open_store(dist: Path) -> pyoxigraph.Store:

@@ -173,6 +173,7 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path) -> None: 
         (docs / f"000020{suffix}").rename(held / f"000020{suffix}")
     first = build(Project.at(corpus))
     assert first.work["documents read"] == 20
+    build(Project.at(corpus), out_dir=tmp_path / "first", use_cache=False)
     again = build(Project.at(corpus))
     assert again.work == {"documents read": 0, "nodes validated": 0}
     for suffix in (".txt", ".yaml"):
@@ -184,4 +185,19 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path) -> None: 
     assert added.work["documents read"] == 1
     assert added.work["graphs reasoned"] == 1
     assert added.work["nodes validated"] == len(touched)
+    assert added.work["store graphs replaced"] == 1
     assert added.report.violations == 0
+    # the store updated in place holds exactly what a store built from scratch holds
+    fresh = tmp_path / "fresh"
+    build(Project.at(corpus), out_dir=fresh, use_cache=False)
+    stores = [corpus / "dist" / "store", fresh / "store"]
+    contents = [sorted(str(q) for q in pyoxigraph.Store.read_only(str(s))) for s in stores]
+    assert contents[0] == contents[1]
+    # and so does it after a document is removed again
+    for suffix in (".txt", ".yaml"):
+        (docs / f"000020{suffix}").unlink()
+    removed = build(Project.at(corpus))
+    assert removed.work["store graphs replaced"] == 1
+    assert sorted(str(q) for q in pyoxigraph.Store.read_only(str(stores[0]))) == sorted(
+        str(q) for q in pyoxigraph.Store.read_only(str(tmp_path / "first" / "store"))
+    )
