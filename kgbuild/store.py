@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
@@ -23,14 +22,6 @@ STORE_DIR = "store"
 
 class NotBuilt(KGBuildError):
     """There is no built dataset to query yet (exit 2)."""
-
-
-@dataclass(frozen=True)
-class GraphNames:
-    """Which named graphs hold asserted data and which the inferred triples."""
-
-    asserted: list[pyoxigraph.NamedNode]
-    inferred: pyoxigraph.NamedNode | None
 
 
 GRAPHS_FILE = "store-graphs.json"  # beside the store: the SHA-256 of each named graph in it
@@ -163,10 +154,3 @@ def open_store(dist: Path) -> pyoxigraph.Store:
         raise NotBuilt(
             f"{path}: cannot open the store: {exc}", hint="run 'kgbuild build' again"
         ) from None
-
-
-def graph_names(store: pyoxigraph.Store, inferred_iri: str) -> GraphNames:
-    names = sorted(store.named_graphs(), key=lambda g: g.value)
-    asserted = [g for g in names if g.value != inferred_iri]
-    inferred = next((g for g in names if g.value == inferred_iri), None)
-    return GraphNames(asserted=asserted, inferred=inferred)
