@@ -258,10 +258,12 @@ def main() -> None:
         for n in args.sizes:
             results.append(run_size(n, Path(work), args.plain_max, args.repeat))
             print(f"done: {n} documents", file=sys.stderr)
+            if args.json:  # after each size, so that a long run's figures are not lost
+                args.json.write_text(
+                    json.dumps({"machine": machine, "results": results}, indent=2) + "\n"
+                )
     report = {"machine": machine, "results": results}
     text = json.dumps(report, indent=2)
-    if args.json:
-        args.json.write_text(text + "\n")
     print(text)
     print()
     print(table(results))
