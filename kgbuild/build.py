@@ -275,21 +275,34 @@ def default_modality(
     return out
 
 
+def graph_nquads(quads: list[pyoxigraph.Quad]) -> dict[str, bytes]:
+    """Each named graph's N-Quads, in the order of ``quads``: the content that the reasoning
+    cache and the store's changed-graph check are keyed by."""
+    graphs: dict[str, list[pyoxigraph.Quad]] = {}
+    for q in quads:
+        graphs.setdefault(q.graph_name.value, []).append(q)
+    return {name: pyoxigraph.serialize(members, format=NQ) for name, members in graphs.items()}
+
+
 def infer(
-    assembly: Assembly, project: Project, cache: Cache | None = None
+    assembly: Assembly,
+    project: Project,
+    cache: Cache | None = None,
+    chunks: dict[str, bytes] | None = None,
 ) -> list[pyoxigraph.Quad]:
     """The inferred graph that `kgbuild query --reason` adds (see reasoning.py).
 
     The ontology's closure and each graph's entailments are cached under the hash of what
     they were computed from, so a build after adding one document reasons about that one only.
+    ``chunks``: graph_nquads(assembly.quads), if the caller has it already.
     """
     cache = cache or Cache(None)
+    chunks = graph_nquads(assembly.quads) if chunks is None else chunks
     ontology_graph = project.graph_iri("ontology")
     graphs: dict[str, list[pyoxigraph.Quad]] = {}
     for q in assembly.quads:
         graphs.setdefault(q.graph_name.value, []).append(q)
-    ontology_nq = pyoxigraph.serialize(graphs.get(ontology_graph, []), format=NQ)
-    schema_key = digest("schema", ontology_nq)
+    schema_key = digest("schema", chunks.get(ontology_graph, b""))
     schema = cache.get("schema", schema_key)
     if schema is None:
         schema = ontology_schema(graphs.get(ontology_graph, []))
@@ -300,7 +313,7 @@ def infer(
         if name == ontology_graph:
             continue
         asserted.update(str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads)
-        key = digest(schema_key, pyoxigraph.serialize(quads, format=NQ))
+        key = digest(schema_key, chunks[name])
         found = cache.get("entailed", key)
         if found is None:
             found = entailed_lines(quads, schema)
@@ -428,8 +441,14 @@ def build(
         try:
             written = write_build_outputs(assembly.quads, project, generation, report, triples)
             previous = out / CURRENT if (out / CURRENT).is_dir() else None
+            chunks = graph_nquads(assembly.quads)
             store, replaced = write_store(
-                assembly.quads, triples, infer(assembly, project, cache), generation, previous
+                assembly.quads,
+                triples,
+                infer(assembly, project, cache, chunks),
+                generation,
+                chunks,
+                previous,
             )
             written.append(store)
             if replaced:  # None: loaded from scratch; 0: the previous store as it was

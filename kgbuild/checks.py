@@ -42,7 +42,7 @@ from .sources import (
     load_entities,
     load_vocabulary,
 )
-from .store import open_store
+from .store import open_store, replace_graphs
 from .validate import CONTEXT, Counted, Problem, ValidationReport, inverse_paths, validate_quads
 
 RDF_FORMATS = {
@@ -266,7 +266,7 @@ def working_store(
     hard links, milliseconds), or an in-memory store of ``base`` quads when given."""
     if base is not None:
         store = pyoxigraph.Store()
-        add_quads(store, base)
+        replace_graphs(store, set(), base, project.graph_iri("inferred"))
         return store, None
     source = open_store(dist)
     try:
@@ -280,36 +280,6 @@ def working_store(
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise InputError(dist, f"cannot copy the built store to check against: {exc}") from None
-
-
-def add_quads(store: pyoxigraph.Store, quads: list[pyoxigraph.Quad]) -> None:
-    """Add named-graph quads, and their triples to the merged default graph."""
-    store.extend(quads)
-    store.extend(
-        pyoxigraph.Quad(q.subject, q.predicate, q.object, pyoxigraph.DefaultGraph()) for q in quads
-    )
-
-
-def drop_graphs(store: pyoxigraph.Store, graphs: set[str], inferred: str) -> bool:
-    """Remove named graphs, and their triples from the merged default graph where no other
-    graph asserts them. True if any graph was there."""
-    default = pyoxigraph.DefaultGraph()
-    dropped = False
-    for name in sorted(graphs):
-        graph = pyoxigraph.NamedNode(name)
-        old = list(store.quads_for_pattern(None, None, None, graph))
-        if not old:
-            continue
-        dropped = True
-        store.remove_graph(graph)
-        for q in old:
-            others = store.quads_for_pattern(q.subject, q.predicate, q.object, None)
-            if not any(
-                isinstance(o.graph_name, pyoxigraph.NamedNode) and o.graph_name.value != inferred
-                for o in others
-            ):
-                store.remove(pyoxigraph.Quad(q.subject, q.predicate, q.object, default))
-    return dropped
 
 
 def open_world_problems(
@@ -425,8 +395,7 @@ def check_files(
     ontology = [q for q in schema.quads if q.graph_name.value == project.graph_iri("ontology")]
     store, scratch = working_store(project, dist, schema.quads if alone else None)
     try:
-        replaced = drop_graphs(store, new.replaces, project.graph_iri("inferred"))
-        add_quads(store, new.quads)
+        replaced = replace_graphs(store, new.replaces, new.quads, project.graph_iri("inferred"))
         focus = {q.subject for q in new.quads}
         report = validate_around(store, ontology, project, focus, new.locations)
         known = (

@@ -134,11 +134,3 @@ def inferred_quads(lines: Iterable[str], graph: str) -> list[pyoxigraph.Quad]:
     """Quads in ``graph`` from N-Triples lines, in line order."""
     text = "".join(f"{line} <{graph}> .\n" for line in lines)
     return list(pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_QUADS))
-
-
-def entailed(quads: Iterable[pyoxigraph.Quad], schema: Schema, graph: str) -> list[pyoxigraph.Quad]:
-    """The triples the schema entails about the data, in ``graph``, excluding what is there."""
-    quads = list(quads)
-    asserted = {str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads}
-    lines = (entailed_lines(quads, schema) - asserted) | closure_lines(schema)
-    return inferred_quads(sorted(lines), graph)

@@ -33,6 +33,7 @@ def write_store(
     merged: list[pyoxigraph.Triple],
     inferred: list[pyoxigraph.Quad],
     out_dir: Path,
+    chunks: dict[str, bytes],
     previous: Path | None = None,
 ) -> tuple[Path, int | None]:
     """Write ``out_dir/store``: the named graphs, their ``merged`` triples as the default
@@ -42,10 +43,12 @@ def write_store(
     same graphs, it is copied as a RocksDB checkpoint (hard links) and only the graphs that
     changed are replaced; otherwise the store is bulk-loaded from scratch. ``out_dir`` is a
     build generation (see atomic.py), so a store is never seen half-written either way.
-    Returns the store's path and how many named graphs were replaced (None: a fresh load).
+    ``chunks``: each named graph's N-Quads (see build.graph_nquads), whose hashes tell which
+    graphs changed. Returns the store's path and how many named graphs were replaced (None: a
+    fresh load).
     """
     target = out_dir / STORE_DIR
-    digests = _graph_digests(quads)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in chunks.items()}
     inferred_iri = inferred[0].graph_name.value if inferred else None
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -57,18 +60,6 @@ def write_store(
         return target, replaced
     except OSError as exc:
         raise OutputError(f"{target}: cannot write the store: {exc}") from None
-
-
-def _graph_digests(quads: list[pyoxigraph.Quad]) -> dict[str, str]:
-    graphs: dict[str, list[pyoxigraph.Quad]] = {}
-    for q in quads:
-        graphs.setdefault(q.graph_name.value, []).append(q)
-    return {
-        name: hashlib.sha256(
-            pyoxigraph.serialize(members, format=pyoxigraph.RdfFormat.N_QUADS)  # in build order
-        ).hexdigest()
-        for name, members in graphs.items()
-    }
 
 
 def _load_fresh(
@@ -113,23 +104,9 @@ def _update_previous(
     old.backup(str(target))
     del old
     store = pyoxigraph.Store(str(target))
-    default = pyoxigraph.DefaultGraph()
-    new_quads = [q for q in quads if q.graph_name.value in changed]
-    gone: dict[str, pyoxigraph.Triple] = {}
-    for name in sorted(changed):
-        graph = pyoxigraph.NamedNode(name)
-        for q in store.quads_for_pattern(None, None, None, graph):
-            gone[str(q.triple)] = q.triple
-        store.remove_graph(graph)
-    store.extend(new_quads)
-    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object, default) for q in new_quads)
-    for t in gone.values():  # off the merged graph, unless another graph still has it
-        holders = store.quads_for_pattern(t.subject, t.predicate, t.object, None)
-        if not any(
-            isinstance(h.graph_name, pyoxigraph.NamedNode) and h.graph_name.value != inferred_iri
-            for h in holders
-        ):
-            store.remove(pyoxigraph.Quad(t.subject, t.predicate, t.object, default))
+    replace_graphs(
+        store, changed, [q for q in quads if q.graph_name.value in changed], inferred_iri
+    )
     graph = pyoxigraph.NamedNode(inferred_iri)
     before = {str(q): q for q in store.quads_for_pattern(None, None, None, graph)}
     after = {str(q): q for q in inferred}
@@ -138,6 +115,31 @@ def _update_previous(
     store.extend(after[key] for key in sorted(after.keys() - before.keys()))
     store.flush()
     return len(changed)
+
+
+def replace_graphs(
+    store: pyoxigraph.Store, names: set[str], quads: list[pyoxigraph.Quad], inferred_iri: str
+) -> bool:
+    """Drop the named graphs ``names`` and add ``quads`` (to their named graphs and to the
+    merged default graph); a dropped triple leaves the merged graph only if no other named
+    graph (the inferred one aside) still asserts it. True if any of ``names`` was there."""
+    default = pyoxigraph.DefaultGraph()
+    gone: dict[str, pyoxigraph.Triple] = {}
+    for name in sorted(names):
+        graph = pyoxigraph.NamedNode(name)
+        for q in store.quads_for_pattern(None, None, None, graph):
+            gone[str(q.triple)] = q.triple
+        store.remove_graph(graph)
+    store.extend(quads)
+    store.extend(pyoxigraph.Quad(q.subject, q.predicate, q.object, default) for q in quads)
+    for t in gone.values():
+        holders = store.quads_for_pattern(t.subject, t.predicate, t.object, None)
+        if not any(
+            isinstance(h.graph_name, pyoxigraph.NamedNode) and h.graph_name.value != inferred_iri
+            for h in holders
+        ):
+            store.remove(pyoxigraph.Quad(t.subject, t.predicate, t.object, default))
+    return bool(gone)
 
 
 def open_store(dist: Path) -> pyoxigraph.Store:
