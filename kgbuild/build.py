@@ -15,18 +15,18 @@ from .atomic import CURRENT, link_outputs, new_generation, point
 from .cache import Cache, digest
 from .dumps import merged_triples, write_build_outputs
 from .errors import InputError, KGBuildError, Location, OutputError, ValidationFailed
-from .namespaces import KG, ONTOLOGY_IRI, RDF, RDFS, VOCAB
+from .namespaces import KG, RDF, RDFS, VOCAB
 from .project import Project
 from .rdf import iri, quad, sorted_quads
 from .reasoning import closure_lines, entailed_lines, inferred_quads, ontology_schema
 from .records import Unit, Vocabulary
-from .safety import check_no_imports, syntax_error
 from .sources import (
     DEFAULT_MAX_BYTES,
     document_ids,
     load_document,
     load_entities,
     load_vocabulary,
+    turtle_quads,
 )
 from .store import write_store
 from .validate import ValidationReport, validate_quads
@@ -71,8 +71,8 @@ def assemble(
     """
     cache = cache or Cache(None)
     vocabulary = load_vocabulary(project)
-    ontology = _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
-    vocabularies = _turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
+    ontology = turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+    vocabularies = turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
     fingerprint = digest(
         project.context_file.read_bytes(),
         project.ontology_file.read_bytes(),
@@ -214,22 +214,6 @@ def _unit_from_entry(entry: dict[str, object]) -> Unit:
         records=entry["records"],  # type: ignore[arg-type]
         mentions=entry["mentions"],
     )  # type: ignore[arg-type]
-
-
-def _turtle_quads(path: Path, graph: str) -> list[pyoxigraph.Quad]:
-    try:
-        quads = [
-            pyoxigraph.Quad(t.subject, t.predicate, t.object, iri(graph))
-            for t in pyoxigraph.parse(
-                path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI
-            )
-        ]
-    except SyntaxError as exc:
-        raise syntax_error(path, exc) from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from None
-    check_no_imports(quads, path)
-    return quads
 
 
 def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:

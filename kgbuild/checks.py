@@ -41,6 +41,7 @@ from .sources import (
     load_document,
     load_entities,
     load_vocabulary,
+    turtle_quads,
 )
 from .store import open_store, replace_graphs
 from .validate import CONTEXT, Counted, Problem, ValidationReport, inverse_paths, validate_quads
@@ -202,9 +203,7 @@ def _locate_subjects(path: Path, new: NewData) -> None:
 
 
 def _ontology_quads(project: Project) -> list[pyoxigraph.Quad]:
-    from .build import _turtle_quads
-
-    return _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+    return turtle_quads(project.ontology_file, project.graph_iri("ontology"))
 
 
 def baseline(
@@ -424,11 +423,9 @@ class _Schema:
 
 def assemble_schema(project: Project) -> _Schema:
     """The ontology and vocabulary graphs, read from the project's files."""
-    from .build import _turtle_quads
-
     return _Schema(
-        _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
-        + _turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
+        turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+        + turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
     )
 
 

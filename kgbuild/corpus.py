@@ -56,9 +56,9 @@ def shape_for(documents: int) -> CorpusShape:
 
 def event_kinds(project: Project) -> list[str]:
     """Every event class of the ontology (local names), sorted."""
-    from .build import _turtle_quads
+    from .sources import turtle_quads
 
-    quads = _turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+    quads = turtle_quads(project.ontology_file, project.graph_iri("ontology"))
     return sorted(c[len(KG) :] for c in event_classes(quads) if c.startswith(KG))
 
 

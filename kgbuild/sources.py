@@ -10,11 +10,11 @@ from typing import Any
 import pyoxigraph
 
 from .errors import InputError
-from .namespaces import KG, OWL, RDF, SKOS, VOCAB
+from .namespaces import KG, ONTOLOGY_IRI, OWL, RDF, SKOS, VOCAB
 from .project import Project
 from .rdf import integer, iri, lit, quad
 from .records import RecordReader, SourceText, Unit, Vocabulary
-from .safety import check_jsonld_contexts, syntax_error
+from .safety import check_jsonld_contexts, check_no_imports, syntax_error
 from .yamlio import Mapping, read_yaml
 
 DEFAULT_MAX_BYTES = 5_000_000
@@ -60,8 +60,11 @@ def load_vocabulary(project: Project) -> Vocabulary:
     if not isinstance(context.get("@context"), dict):
         raise InputError(project.context_file, "the file must hold one object with an @context")
     classes, concepts = set(), {}
-    for path in (project.ontology_file, project.vocabularies_file):
-        for t in _parse_turtle(path):
+    for path, name in (
+        (project.ontology_file, "ontology"),
+        (project.vocabularies_file, "vocabularies"),
+    ):
+        for t in turtle_quads(path, project.graph_iri(name)):
             if t.predicate.value != RDF + "type":
                 continue
             if t.object.value == OWL + "Class" and t.subject.value.startswith(KG):
@@ -76,15 +79,22 @@ def load_vocabulary(project: Project) -> Vocabulary:
     )
 
 
-def _parse_turtle(path: Path) -> list[pyoxigraph.Triple]:
+def turtle_quads(path: Path, graph: str) -> list[pyoxigraph.Quad]:
+    """A Turtle file of the project (ontology, vocabularies) as quads in ``graph``: syntax
+    errors at file:line, owl:imports refused (see safety.py)."""
     try:
-        return [
-            q.triple for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+        quads = [
+            pyoxigraph.Quad(t.subject, t.predicate, t.object, pyoxigraph.NamedNode(graph))
+            for t in pyoxigraph.parse(
+                path=str(path), format=pyoxigraph.RdfFormat.TURTLE, base_iri=ONTOLOGY_IRI
+            )
         ]
     except SyntaxError as exc:
         raise syntax_error(path, exc) from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
+    check_no_imports(quads, path)
+    return quads
 
 
 def document_ids(project: Project) -> list[str]:
