@@ -32,7 +32,7 @@ from pathlib import Path
 from kgbuild.project import Project
 extra = {}
 if step == "build":
-    from kgbuild.build import build
+    from kgbuild.pipeline import build
     r = build(Project.at(args["project"]), workers=args.get("workers", 2),
               use_cache=args.get("cache", True))
     extra = {"triples": r.counts["triples"], "violations": r.report.violations,
@@ -86,8 +86,8 @@ elif step == "plain":
     extra["same_inference"] = theirs <= ours and all(
         p.endswith(("#hasPart", "/hasSubEvent", "/subEvent")) for _, p, _ in ours - theirs)
 elif step == "query":
-    from kgbuild.query import run_query, saved_queries
-    from kgbuild.store import open_store
+    from kgbuild.graph.query import run_query, saved_queries
+    from kgbuild.graph.store import open_store
     project = Project.at(args["project"])
     store = open_store(project.dist_dir)
     times = {}
@@ -141,7 +141,8 @@ def p95(values: list[float]) -> float:
 
 
 def run_size(n: int, work: Path, plain_max: int, repeat: int) -> dict[str, object]:
-    from kgbuild.corpus import generate
+    from corpus import generate
+
     from kgbuild.project import Project
 
     corpus = generate(Project.at(ROOT), work / f"corpus-{n}", n, seed=1)
@@ -171,7 +172,7 @@ def run_size(n: int, work: Path, plain_max: int, repeat: int) -> dict[str, objec
     )
     in_process = step("query", project=str(corpus), repeat=repeat)["times"]
     queries = {}
-    for name, runs in sorted(in_process.items()):  # type: ignore[union-attr]
+    for name, runs in sorted(in_process.items()):
         process = [
             command(["query", "--project", str(corpus), name], ROOT)
             for _ in range(max(3, repeat // 4))
@@ -195,12 +196,8 @@ def run_size(n: int, work: Path, plain_max: int, repeat: int) -> dict[str, objec
             base=Project.at(corpus).base,
         )
         out["plain"] = plain
-        full = out["full_build"]["wall_s"]  # type: ignore[index]
-        out["plain_ratio"] = (
-            plain["parse_s"]
-            + plain["validate_s"]  # type: ignore[operator]
-            + plain["closure_s"]
-        ) / full
+        full = out["full_build"]["wall_s"]
+        out["plain_ratio"] = (plain["parse_s"] + plain["validate_s"] + plain["closure_s"]) / full
     shutil.rmtree(corpus, ignore_errors=True)
     return out
 
@@ -214,8 +211,8 @@ def table(results: list[dict[str, object]]) -> str:
     ]
     for r in results:
         full = r["full_build"]
-        slow = max(r["queries"].items(), key=lambda kv: kv[1]["median_ms"])  # type: ignore[union-attr]
-        slow_process = max(q["process_median_s"] for q in r["queries"].values())  # type: ignore[union-attr]
+        slow = max(r["queries"].items(), key=lambda kv: kv[1]["median_ms"])
+        slow_process = max(q["process_median_s"] for q in r["queries"].values())
         plain = r.get("plain")
         plain_text = (
             f"{plain['parse_s'] + plain['validate_s'] + plain['closure_s']:.1f} s "

@@ -1,3 +1,19 @@
-"""kgbuild: a knowledge graph of migrant smuggling reporting on the Western Balkan route."""
+"""kgbuild: a knowledge graph of migrant smuggling reporting on the Western Balkan route.
+
+The front door (each function takes the project folder first)::
+
+    import kgbuild
+
+    result = kgbuild.build(".")  # build and validate the dataset into dist/
+    for row in kgbuild.query(".", "disagreements").records():
+        print(row["event"], row["figureA"], row["figureB"])
+
+``build``, ``query``, ``validate``, ``publish`` and ``push`` are defined in
+kgbuild.pipeline, the one module that runs the stages in order.
+"""
 
 __version__ = "0.1.0"
+
+from kgbuild.pipeline import build, publish, push, query, validate
+
+__all__ = ["__version__", "build", "publish", "push", "query", "validate"]

@@ -10,6 +10,10 @@ was; its unfinished generation is removed by the next build.
 
 A release folder (``kgbuild publish``) is the same idea with one link: ``dist/release`` is a
 link to a finished ``.release-*`` folder beside it, swapped by one rename.
+
+Single files (cache entries, drafts, files inside a generation or release folder) are written
+by ``write_file``: a temporary file beside the target, renamed over it, so that a reader sees
+the old bytes or the new ones, never a part.
 """
 
 from __future__ import annotations
@@ -22,6 +26,29 @@ from pathlib import Path
 
 GENERATIONS = ".generations"
 CURRENT = ".current"
+
+
+def write_file(path: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` whole or not at all (the one atomic-write helper).
+
+    The parent folders are made. ``durable``: fsync the file before the rename, for files that
+    must survive a crash (not needed inside a generation that is committed by ``point``).
+    Raises OSError; the temporary file never outlives a failure.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; outputs are for everyone
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def new_generation(out: Path) -> Path:

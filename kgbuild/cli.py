@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import EXIT_INTERNAL, KGBuildError
-from .project import Project
-from .sources import DEFAULT_MAX_BYTES
+from kgbuild import __version__, pipeline
+from kgbuild.errors import EXIT_INTERNAL, KGBuildError, ValidationFailed, shown_path
+from kgbuild.project import Project
+from kgbuild.sources.files import DEFAULT_MAX_BYTES
 
 EXIT_CODES = """\b
 Exit codes:
@@ -55,6 +55,23 @@ dist_option = click.option(
     default=None,
     help="The folder kgbuild build wrote (default: dist/ in the project).",
 )
+
+
+class ParamBinding(click.ParamType):
+    """--param NAME=VALUE: a variable of the query and the value to bind it to."""
+
+    name = "NAME=VALUE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        name, sep, bound = str(value).partition("=")
+        name = name.strip().lstrip("?$")
+        if not sep or not name:
+            self.fail(f"{value!r} is not NAME=VALUE", param, ctx)
+        return name, bound
 
 
 class KGBuildGroup(click.Group):
@@ -119,19 +136,15 @@ def build(project: Project, out_dir: Path | None, max_bytes: int) -> None:
       kgbuild build
       kgbuild build --out /tmp/kg --base https://example.org/kg/
     """
-    from .build import build as run_build
-    from .errors import ValidationFailed
-
     try:
-        result = run_build(project, out_dir=out_dir, max_bytes=max_bytes)
+        result = pipeline.build(project, out_dir=out_dir, max_bytes=max_bytes)
     except ValidationFailed as exc:
-        result = getattr(exc, "result", None)
-        if result is not None:
-            _summary(result, written=False)
+        if exc.result is not None:
+            _summary(exc.result, written=False)
         raise
     _summary(result, written=True)
     for problem in result.report.problems:
-        click.echo("  " + problem.line(result.report.shorten))
+        click.echo("  " + problem.line(project.base))
 
 
 build.help = (build.help or "") + "\n\n" + EXIT_CODES
@@ -161,7 +174,7 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
     "--param",
     "params",
     multiple=True,
-    metavar="NAME=VALUE",
+    type=ParamBinding(),
     help="Bind ?NAME to VALUE (prefix:local, <iri> or text); repeatable.",
 )
 @dist_option
@@ -178,7 +191,7 @@ def query(
     list_saved: bool,
     reason: bool,
     fmt: str | None,
-    params: tuple[str, ...],
+    params: tuple[tuple[str, str], ...],
     dist: Path | None,
     width: int,
 ) -> None:
@@ -203,24 +216,15 @@ def query(
       1  ASK: false
       2  syntax error, unknown saved query or format, or nothing built yet
     """
-    from .query import resolve, run_query, saved_queries, serialize, table
-    from .store import open_store
+    from kgbuild.graph.query import saved_queries, serialize, table
 
-    queries_dir = project.root / "queries"
     if list_saved:
-        for saved in saved_queries(queries_dir):
+        for saved in saved_queries(project.queries_dir):
             click.echo(f"{saved.name:<16} {saved.title}")
         return
-    stdin_text = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    text, saved = resolve(query, stdin_text, queries_dir)
-    bindings = dict(saved.params) if saved else {}
-    for item in params:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
-        bindings[name.strip().lstrip("?")] = value
-    store = open_store(dist or project.dist_dir)
-    outcome = run_query(store, text, base=project.base, reason=reason, params=bindings)
+    if query is None or query == "-":
+        query = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    outcome = pipeline.query(project, query, dist=dist, reason=reason, params=dict(params))
     if outcome.form == "ASK":
         click.echo("true" if outcome.boolean else "false")
         sys.exit(0 if outcome.boolean else 1)
@@ -294,24 +298,22 @@ def validate(
       1  violations (or warnings with --strict)
       2  an input could not be read (syntax error, unknown format, nothing built yet)
     """
-    from .checks import check_files, to_json, to_turtle
-
-    result = check_files(
+    report = pipeline.validate(
         project, list(files), dist=dist, alone=alone, fmt=input_format, max_bytes=max_bytes
     )
     if fmt == "json":
-        click.echo(to_json(result))
+        click.echo(report.to_json())
     elif fmt == "turtle":
-        click.echo(to_turtle(result), nl=False)
+        click.echo(report.to_turtle(), nl=False)
     else:
-        for problem in result.problems:
-            click.echo(problem.line(result.report.shorten))
-        verdict = "conforms" if result.conforms(strict) else "does not conform"
+        for problem in report.problems:
+            click.echo(problem.line(project.base))
+        verdict = "conforms" if report.passes(strict) else "does not conform"
         click.echo(
-            f"{result.violations} violation(s), {result.warnings} warning(s) in "
-            f"{len(result.files)} file(s): {verdict}"
+            f"{report.violations} violation(s), {report.warnings} warning(s) in "
+            f"{len(files)} file(s): {verdict}"
         )
-    sys.exit(0 if result.conforms(strict) else 1)
+    sys.exit(0 if report.passes(strict) else 1)
 
 
 @main.command()
@@ -356,7 +358,8 @@ def publish(
 ) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
 
-    Builds and validates the dataset, then writes (default dist/release/) the dataset as
+    Takes the dataset kgbuild build made (from its cache: nothing is validated again unless
+    the inputs changed) and writes (default dist/release/) the dataset as
     Turtle, N-Triples, TriG, N-Quads and JSON-LD (each also .gz) and canonical N-Quads
     (RDFC-1.0); ontology.ttl, vocabularies.ttl, shapes.ttl, context.jsonld; void.ttl (VoID and
     DCAT, statistics computed from the data); docs/ontology.html (pyLODE); a static website
@@ -371,9 +374,7 @@ def publish(
       kgbuild publish --out /srv/www/kgbuild --url https://example.org/kgbuild/
       cd dist/release && sha256sum -c SHA256SUMS
     """
-    from .publish import publish as run_publish
-
-    release = run_publish(
+    release = pipeline.publish(
         project,
         out_dir,
         url=url,
@@ -382,7 +383,7 @@ def publish(
         issued=issued,
     )
     click.echo(
-        f"wrote {len(release.files)} files to {release.folder}: {release.triples} "
+        f"wrote {len(release.files)} files to {shown_path(release.folder)}: {release.triples} "
         f"triples ({release.quads} quads), {release.pages} resource pages"
     )
     if release.texts_left_out:
@@ -458,7 +459,7 @@ def serve(
       curl -H 'Accept: text/turtle' -L http://127.0.0.1:8000/id/person/bratislav-gasic
       curl --data-urlencode 'query=SELECT * { ?s a kg:Person }' http://127.0.0.1:8000/sparql
     """
-    from .serve import Limits, Server, run
+    from kgbuild.release.serve import Limits, Server, run
 
     server = Server(
         dist or project.dist_dir,
@@ -523,23 +524,18 @@ def push(project: Project, endpoint: str, dist: Path | None, timeout: float, ret
       2  nothing built to push
       3  the store refused a request, could not be reached, or holds other counts
     """
-    from .push import PushError, graphs_of
-    from .push import push as run_push
+    with click.progressbar(length=0, label="pushing graphs", file=sys.stderr) as bar:
 
-    dump = (dist or project.dist_dir) / "dataset.nq"
-    total = len(graphs_of(dump))
-    with click.progressbar(length=total, label="pushing graphs", file=sys.stderr) as bar:
-        result = run_push(
-            dump, endpoint, timeout=timeout, retries=retries, progress=lambda graph: bar.update(1)
+        def progress(graph: str, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        result = pipeline.push(
+            project, endpoint, dist=dist, timeout=timeout, retries=retries, progress=progress
         )
     for graph, sent in result.graphs.items():
-        held = result.held.get(graph)
-        mark = "ok" if held == sent else "MISMATCH"
-        click.echo(f"{mark:8} {sent:7} sent {held:7} held  {graph or '(default graph)'}")
-    if not result.ok:
-        raise PushError(
-            "the store does not hold what was sent (see the lines above)",
-            hint="another writer may have changed it; push again",
+        click.echo(
+            f"{'ok':8} {sent:7} sent {result.held[graph]:7} held  {graph or '(default graph)'}"
         )
     click.echo(
         f"pushed {sum(result.graphs.values())} triples in {len(result.graphs)} graphs"
@@ -559,7 +555,7 @@ def _summary(result: Any, *, written: bool) -> None:
         f"{result.report.violations} violations, {result.report.warnings} warnings, "
         f"{result.seconds:.2f} s"
         + (
-            f"; wrote {len(result.written)} files to {result.written[0].parent}"
+            f"; wrote {len(result.written)} files to {shown_path(result.written[0].parent)}"
             if written and result.written
             else ""
         )

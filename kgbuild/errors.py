@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
 EXIT_OUTPUT = 3
@@ -35,7 +36,7 @@ class Location:
     record: str | None = None
 
     def __str__(self) -> str:
-        text = _shown(self.path)
+        text = shown_path(self.path)
         if self.line is not None:
             text += f":{self.line}"
         if self.record:
@@ -64,14 +65,23 @@ class OutputError(KGBuildError):
 
 
 class ValidationFailed(KGBuildError):
-    """The built data violates the shapes (exit 1). Nothing is written."""
+    """The built data violates the shapes (exit 1). Nothing is written.
+
+    ``result``: what the failed run found (for a build, its BuildResult with the counts and
+    the validation report), so that a caller can show every problem.
+    """
 
     exit_code = EXIT_VIOLATIONS
 
+    def __init__(self, message: str, *, hint: str | None = None, result: Any = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
 
-def _shown(path: Path) -> str:
-    """A path as the user would type it: relative to the working folder when inside it."""
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it
+    (symbolic links are kept as they are: dist/release, not the folder it points at)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except (ValueError, OSError):
         return str(path)

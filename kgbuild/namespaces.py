@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 KG = "https://w3id.org/kgbuild/ontology#"
 ONTOLOGY_IRI = "https://w3id.org/kgbuild/ontology"
 VOCAB = "https://w3id.org/kgbuild/vocab/"
@@ -73,3 +75,25 @@ def prefixes(base: str) -> dict[str, str]:
     out = dict(STANDARD_PREFIXES)
     out.update({name: base + path for name, path in DATA_PREFIX_PATHS.items()})
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _by_length(base: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(prefixes(base).items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+
+def shorten(value: str, base: str, *, brackets: bool = True) -> str:
+    """An IRI as ``prefix:local`` (the one IRI shortener of kgbuild).
+
+    A prefix whose local part has no '/' is preferred (``event:x`` rather than
+    ``graph:../x``); otherwise the longest namespace that matches. An IRI no prefix covers is
+    returned as ``<iri>``, or as it is when ``brackets`` is false.
+    """
+    ordered = _by_length(base)
+    for name, ns in ordered:
+        if value.startswith(ns) and len(value) > len(ns) and "/" not in value[len(ns) :]:
+            return f"{name}:{value[len(ns) :]}"
+    for name, ns in ordered:
+        if value.startswith(ns) and len(value) > len(ns):
+            return f"{name}:{value[len(ns) :]}"
+    return f"<{value}>" if brackets else value

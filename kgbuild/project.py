@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
-from .namespaces import DEFAULT_BASE
+from kgbuild.errors import InputError
+from kgbuild.namespaces import DEFAULT_BASE
 
 BASE_ENV = "KGBUILD_BASE"
 
@@ -73,6 +73,14 @@ class Project:
     @property
     def entities_file(self) -> Path:
         return self.data_dir / "entities.yaml"
+
+    @property
+    def release_file(self) -> Path:
+        return self.data_dir / "release.yaml"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
 
     @property
     def dist_dir(self) -> Path:

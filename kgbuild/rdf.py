@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pyoxigraph
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from .namespaces import RDF, XSD
+from kgbuild.namespaces import RDF, XSD
 
 
 def iri(value: str) -> NamedNode:
@@ -40,7 +41,7 @@ def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
     return [unique[key] for key in sorted(unique, key=_order_key(unique))]
 
 
-def _order_key(unique: dict[str, Quad]):  # type: ignore[no-untyped-def]
+def _order_key(unique: dict[str, Quad]) -> Callable[[str], tuple[str, ...]]:
     def key(text: str) -> tuple[str, str, str, str]:
         q = unique[text]
         return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
@@ -48,7 +49,7 @@ def _order_key(unique: dict[str, Quad]):  # type: ignore[no-untyped-def]
     return key
 
 
-def to_rdflib(term: NamedNode | Literal | pyoxigraph.BlankNode):  # type: ignore[no-untyped-def]
+def to_rdflib(term: NamedNode | Literal | pyoxigraph.BlankNode) -> Any:
     """The rdflib term for a pyoxigraph term (rdflib is imported only when this is called)."""
     import rdflib
 
@@ -59,3 +60,15 @@ def to_rdflib(term: NamedNode | Literal | pyoxigraph.BlankNode):  # type: ignore
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def graph_nquads(quads: list[pyoxigraph.Quad]) -> dict[str, bytes]:
+    """Each named graph's N-Quads, in the order of ``quads``: the content that the reasoning
+    cache and the store's changed-graph check are keyed by."""
+    graphs: dict[str, list[pyoxigraph.Quad]] = {}
+    for q in quads:
+        graphs.setdefault(q.graph_name.value, []).append(q)
+    return {
+        name: pyoxigraph.serialize(members, format=pyoxigraph.RdfFormat.N_QUADS)
+        for name, members in graphs.items()
+    }

@@ -7,8 +7,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kgbuild.build import BuildResult, build
 from kgbuild.namespaces import prefixes
+from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +60,7 @@ def sparql(store: pyoxigraph.Store, project: Project) -> Sparql:
 @pytest.fixture(scope="session")
 def release(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One published release for the session."""
-    from kgbuild.publish import publish
+    from kgbuild.pipeline import publish
 
     out = tmp_path_factory.mktemp("release") / "release"
     publish(project, out, issued="2026-11-23")

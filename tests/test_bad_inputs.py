@@ -380,6 +380,30 @@ CATALOGUE = [
         files={"new.csv": "a,b\n"},
     ),
     Case("missing-file", [*VALIDATE, "{f}/absent.ttl"], 2, ["absent.ttl", "no such file"]),
+    Case(
+        # a subject with no IRI-valued object once crashed the validator (TypeError)
+        "one-triple-dataset",
+        [*VALIDATE, "--alone", "{f}/one.ttl"],
+        0,
+        ["0 violation(s)", "conforms"],
+        files={
+            "one.ttl": "<https://w3id.org/kgbuild/id/x> <http://www.w3.org/2000/01/rdf-schema#label>"
+            ' "x" .\n'
+        },
+    ),
+    Case(
+        "not-a-project",
+        ["build", "--project", "{f}"],
+        2,
+        ["does not look like a kgbuild project", "--project"],
+    ),
+    Case(
+        "release-description-unknown-key",
+        ["publish", "--project", "{p}"],
+        2,
+        ["release.yaml", LINE, "unknown key 'licence'"],
+        edits={"data/release.yaml": replace("license:", "licence:")},
+    ),
     # --- kgbuild query ----------------------------------------------------------------------
     Case(
         "unknown-saved-query",

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT
 
 
-def test_benchmark_runs_at_20_documents(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.slow
+def test_benchmark_runs_at_20_documents(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(
         [

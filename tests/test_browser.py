@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kgbuild.build import BuildResult
-from kgbuild.serve import Limits, Server
+from kgbuild.pipeline import BuildResult
+from kgbuild.release.serve import Limits, Server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -19,9 +20,15 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.fail(
-            "the browser test needs Debian's chromium and chromium-driver "
-            "(apt-get install chromium chromium-driver; .ci/run installs them)"
+        # On a newcomer's machine the browser tests skip; under CI they must run.
+        if os.environ.get("CI") or os.environ.get("KGBUILD_REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                "the browser tests need Debian's chromium and chromium-driver "
+                "(apt-get install chromium chromium-driver; .ci/run installs them)"
+            )
+        pytest.skip(
+            "browser tests skipped: no chromium/chromedriver; to run them: "
+            "apt-get install chromium chromium-driver (CI requires them)"
         )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -56,7 +63,7 @@ def served(built: tuple[BuildResult, Path], release: Path) -> Iterator[str]:
     server.stop()
 
 
-def test_index_renders_from_disk(browser, release: Path) -> None:  # type: ignore[no-untyped-def]
+def test_index_renders_from_disk(browser, release: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get((release / "index.html").as_uri())
@@ -68,9 +75,7 @@ def test_index_renders_from_disk(browser, release: Path) -> None:  # type: ignor
     assert "kgbuild developers" in browser.find_element(By.ID, "citation").text
 
 
-def test_resource_page_shows_evidence_and_links_lead_on(  # type: ignore[no-untyped-def]
-    browser, served: str
-) -> None:
+def test_resource_page_shows_evidence_and_links_lead_on(browser, served: str) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(f"{served}/id/event/2023-10-27-horgos-shooting")
@@ -91,9 +96,7 @@ def test_resource_page_shows_evidence_and_links_lead_on(  # type: ignore[no-unty
     assert any(h.text == "Referred to by" for h in referring)
 
 
-def test_every_link_on_a_page_opened_from_disk_resolves(  # type: ignore[no-untyped-def]
-    browser, release: Path
-) -> None:
+def test_every_link_on_a_page_opened_from_disk_resolves(browser, release: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get((release / "id" / "person" / "bratislav-gasic.html").as_uri())

@@ -13,11 +13,11 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from kgbuild.build import BuildResult, build
-from kgbuild.dumps import BUILD_FILES, REPORT_FILE
 from kgbuild.errors import InputError
+from kgbuild.graph.dumps import BUILD_FILES, REPORT_FILE
+from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
-from kgbuild.validate import validate_quads
+from kgbuild.validation.engine import validate_quads
 from tests.conftest import ROOT, Sparql
 
 RDFLIB_FORMATS = {
@@ -150,6 +150,7 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
+@pytest.mark.slow
 def test_fast_and_plain_validation_agree_on_the_real_data(
     built: tuple[BuildResult, Path], project: Project
 ) -> None:
@@ -160,10 +161,10 @@ def test_fast_and_plain_validation_agree_on_the_real_data(
     assert plain.warnings > 0  # the disagreements are there in both
 
 
-def test_adding_one_document_redoes_only_that_documents_work(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> None:
     """Issue 5: a rebuild after adding one document reads, reasons about and validates that
     document alone (and the shared entities it adds triples to); the rest is cached."""
-    from kgbuild.corpus import generate
+    from corpus import generate
 
     corpus = generate(Project.at(ROOT), tmp_path / "corpus", 21, seed=3)
     docs = corpus / "data" / "documents"

@@ -10,7 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kgbuild.dumps import BUILD_FILES, REPORT_FILE
+import pytest
+
+from kgbuild.graph.dumps import BUILD_FILES, REPORT_FILE
 from tests.conftest import ROOT
 
 
@@ -46,6 +48,7 @@ def tree(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_outputs_do_not_depend_on_file_order_hash_seed_or_cache(tmp_path: Path) -> None:
     one = copy_project(tmp_path / "one", reverse=False)
     two = copy_project(tmp_path / "two", reverse=True)

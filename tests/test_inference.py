@@ -8,7 +8,7 @@ import owlrl
 import pytest
 import rdflib
 
-from kgbuild.build import BuildResult
+from kgbuild.pipeline import BuildResult
 
 PREFIXES = """
 PREFIX schema: <http://schema.org/>

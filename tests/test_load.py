@@ -22,9 +22,11 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from kgbuild.build import BuildResult
+import pytest
+
+from kgbuild.graph.query import bind_parameters, saved_queries, term
 from kgbuild.namespaces import prefixes
-from kgbuild.query import bind_parameters, saved_queries, term
+from kgbuild.pipeline import BuildResult
 from tests.conftest import ROOT
 
 CLIENTS = 20
@@ -103,6 +105,7 @@ def request(url: str, kind: str, rng: random.Random, texts: list[str]) -> int:
         return exc.code
 
 
+@pytest.mark.slow
 def test_serve_stays_up_and_answers_or_refuses_cleanly_under_load(
     built: tuple[BuildResult, Path], release: Path
 ) -> None:
@@ -132,8 +135,8 @@ def test_serve_stays_up_and_answers_or_refuses_cleanly_under_load(
         text=True,
     )
     try:
-        line = server.stdout.readline()  # type: ignore[union-attr]
-        assert "SPARQL endpoint" in line, server.stderr.read()  # type: ignore[union-attr]
+        line = server.stdout.readline()
+        assert "SPARQL endpoint" in line, server.stderr.read()
         url = line.split("SPARQL endpoint ", 1)[1].split("/sparql", 1)[0]
         texts = saved_texts()
         results: dict[str, list[tuple[int, float]]] = defaultdict(list)

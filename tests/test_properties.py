@@ -19,13 +19,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgbuild.build import event_classes
-from kgbuild.checks import read_new_data
-from kgbuild.dumps import serialize_dataset, serialize_graph
 from kgbuild.errors import KGBuildError
+from kgbuild.graph.assemble import event_classes
+from kgbuild.graph.dumps import serialize_dataset, serialize_graph
 from kgbuild.project import Project
 from kgbuild.rdf import sorted_quads
-from kgbuild.sources import load_document, load_entities, load_vocabulary
+from kgbuild.sources.files import load_document, load_entities, load_vocabulary
+from kgbuild.validation.newdata import read_new_data
 from tests.conftest import ROOT
 
 PROJECT = Project.at(ROOT)
@@ -33,7 +33,7 @@ VOCABULARY = load_vocabulary(PROJECT)
 EVENT_TYPES = sorted(
     c.rsplit("#", 1)[1]
     for c in event_classes(
-        list(pyoxigraph.parse(path=str(PROJECT.ontology_file), format=pyoxigraph.RdfFormat.TURTLE))  # type: ignore[arg-type]
+        list(pyoxigraph.parse(path=str(PROJECT.ontology_file), format=pyoxigraph.RdfFormat.TURTLE))
     )
     if c.rsplit("#", 1)[1] in VOCABULARY.classes
 )
@@ -140,7 +140,7 @@ def test_records_survive_the_round_trip_through_every_dump(
             theirs = rdflib.Graph().parse(data=data, format="turtle" if fmt == "ttl" else "nt")
             assert len(theirs) == len(set(map(str, triples))), fmt
     # every label given is in the graph, exactly, with its language
-    given_labels = {f["label"] for f in records["facts"]}  # type: ignore[index,union-attr]
+    given_labels = {f["label"] for f in records["facts"]}
     found = {
         q.object.value
         for q in quads
@@ -187,7 +187,7 @@ def corrupted(draw: st.DrawFn, data: bytes) -> bytes:
     return data
 
 
-def loads_cleanly(load) -> None:  # type: ignore[no-untyped-def]
+def loads_cleanly(load) -> None:
     """Either a result or a KGBuildError with a message; anything else fails the test."""
     try:
         load()
@@ -228,7 +228,7 @@ def test_corrupted_rdf_gives_a_clean_error(data: bytes, suffix: str, tmp_path: P
 
 
 @pytest.fixture(autouse=True)
-def _clean(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _clean(tmp_path: Path):
     """hypothesis runs many examples in one tmp_path: start each test with it empty."""
     yield
     shutil.rmtree(tmp_path, ignore_errors=True)

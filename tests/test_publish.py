@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from kgbuild.cli import main
+from kgbuild.pipeline import publish
 from kgbuild.project import Project
-from kgbuild.publish import publish
 from tests.conftest import ROOT
 from tests.test_build import copy_project
 

@@ -17,10 +17,10 @@ import pyoxigraph
 import pytest
 from click.testing import CliRunner
 
-from kgbuild.build import BuildResult
 from kgbuild.cli import main
-from kgbuild.push import auth_header, push
-from kgbuild.serve import free_port, oxigraph_binary
+from kgbuild.pipeline import BuildResult
+from kgbuild.release.push import auth_header, push
+from kgbuild.release.serve import free_port, oxigraph_binary
 from tests.conftest import ROOT
 
 

@@ -11,11 +11,11 @@ import pyoxigraph
 import pytest
 from click.testing import CliRunner
 
-from kgbuild.build import BuildResult
 from kgbuild.cli import main
+from kgbuild.graph.query import run_query, saved_queries
+from kgbuild.graph.store import open_store
+from kgbuild.pipeline import BuildResult
 from kgbuild.project import Project
-from kgbuild.query import run_query, saved_queries
-from kgbuild.store import open_store
 from tests.conftest import ROOT
 
 DOC0, DOC1, DOC2, DOC3 = (
@@ -324,7 +324,7 @@ def test_inferred_triples_match_owlrl_on_the_real_data(
     import owlrl
     import rdflib
 
-    from kgbuild.build import infer
+    from kgbuild.graph.reasoning import infer
 
     result, _ = built
     graph = rdflib.Graph()
@@ -354,7 +354,7 @@ def test_inferred_triples_match_owlrl_on_the_real_data(
     theirs = {(str(s), str(p), str(o)) for s, p, o in graph if wanted(s, p, o)} - asserted
     ours = {
         (q.subject.value, q.predicate.value, q.object.value)
-        for q in infer(result.assembly, project)
+        for q in infer(result.assembly.quads, project)
         if wanted(rdflib.URIRef(q.subject.value), rdflib.URIRef(q.predicate.value), q.object)
     }
     inverse = {

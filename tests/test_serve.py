@@ -17,8 +17,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kgbuild.build import BuildResult
-from kgbuild.serve import Limits, Server, preferred
+from kgbuild.pipeline import BuildResult
+from kgbuild.release.serve import Limits, Server, preferred
 from tests.conftest import ROOT
 
 SELECT = (

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from kgbuild.evidence import QuoteError, locate
-from kgbuild.timespec import DateSpecError, check_range, parse_plain, parse_spec
+from kgbuild.sources.evidence import QuoteError, locate
+from kgbuild.sources.timespec import DateSpecError, check_range, parse_plain, parse_spec
 
 
 @pytest.mark.parametrize(

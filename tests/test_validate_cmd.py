@@ -9,8 +9,8 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from kgbuild.build import BuildResult
 from kgbuild.cli import main
+from kgbuild.pipeline import BuildResult
 from tests.conftest import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "new-seizure.ttl"

@@ -1,4 +1,4 @@
-"""`kgbuild validate`: check new data against the shapes before it joins the graph.
+"""New data checked against the built dataset before it joins the graph (`kgbuild validate`).
 
 New files are validated together with the last built dataset (so a new record may point at a
 person or place that already exists), and only the problems the new data causes are reported:
@@ -21,21 +21,13 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .build import default_modality
-from .dumps import REPORT_FILE
-from .errors import InputError, Location
-from .namespaces import KG, OWL, RDF, VOCAB, prefixes
-from .project import Project
-from .records import Unit, Vocabulary
-from .safety import (
-    NEVER_FETCHES,
-    check_jsonld_contexts,
-    check_no_imports,
-    check_xml_entities,
-    remote_context_message,
-    syntax_error,
-)
-from .sources import (
+from kgbuild.errors import InputError, Location
+from kgbuild.graph.assemble import default_modality
+from kgbuild.graph.dumps import REPORT_FILE
+from kgbuild.graph.store import open_store, replace_graphs
+from kgbuild.namespaces import KG, OWL, RDF, VOCAB
+from kgbuild.project import Project
+from kgbuild.sources.files import (
     DEFAULT_MAX_BYTES,
     check_size,
     load_document,
@@ -43,8 +35,23 @@ from .sources import (
     load_vocabulary,
     turtle_quads,
 )
-from .store import open_store, replace_graphs
-from .validate import CONTEXT, Counted, Problem, ValidationReport, inverse_paths, validate_quads
+from kgbuild.sources.records import Unit, Vocabulary
+from kgbuild.sources.safety import (
+    NEVER_FETCHES,
+    check_jsonld_contexts,
+    check_no_imports,
+    check_xml_entities,
+    remote_context_message,
+    syntax_error,
+)
+from kgbuild.validation.engine import CONTEXT, inverse_paths, validate_quads
+from kgbuild.validation.report import (
+    NewDataReport,
+    Problem,
+    ProblemKey,
+    ValidationReport,
+    sort_problems,
+)
 
 RDF_FORMATS = {
     ".ttl": pyoxigraph.RdfFormat.TURTLE,
@@ -83,19 +90,6 @@ class NewData:
     locations: dict[str, Location] = field(default_factory=dict)
     replaces: set[str] = field(default_factory=set)  # graphs of the dataset the files replace
     files: list[Path] = field(default_factory=list)
-
-
-@dataclass
-class CheckResult(Counted):
-    """The problems new data causes, and the full report they were taken from."""
-
-    problems: list[Problem]
-    report: ValidationReport
-    files: list[Path]
-    base: str
-
-    def conforms(self, strict: bool = False) -> bool:
-        return self.violations == 0 and (not strict or self.warnings == 0)
 
 
 def read_new_data(
@@ -213,14 +207,14 @@ def baseline(
     *,
     recompute: bool,
     focus: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode],
-) -> set[tuple[str, str, str | None, str | None, str]]:
+) -> set[ProblemKey]:
     """The problems the dataset has without the new data: from the build's report, or
     recomputed around the focus nodes when the new files replace graphs of the dataset."""
     if not recompute and (dist / REPORT_FILE).is_file():
         rows = json.loads((dist / REPORT_FILE).read_text(encoding="utf-8"))["problems"]
-        return {(r["severity"], r["focus"], r["path"], r["value"], r["message"]) for r in rows}
+        return {Problem.from_dict(row).key for row in rows}
     problems = validate_around(open_store(dist), ontology, project, focus, {}).problems
-    return {(p.severity, p.focus, p.path, p.value, p.message) for p in problems}
+    return {p.key for p in problems}
 
 
 def validate_around(
@@ -367,17 +361,6 @@ def declared_terms(ontology_quads: list[pyoxigraph.Quad]) -> set[str]:
     }
 
 
-def existing_quads(project: Project, dist: Path) -> list[pyoxigraph.Quad]:
-    """The built dataset's named graphs (without the inferred one), from the store."""
-    store = open_store(dist)
-    inferred = project.graph_iri("inferred")
-    return [
-        q
-        for q in store.quads_for_pattern(None, None, None, None)
-        if isinstance(q.graph_name, pyoxigraph.NamedNode) and q.graph_name.value != inferred
-    ]
-
-
 def check_files(
     project: Project,
     files: list[Path],
@@ -386,13 +369,13 @@ def check_files(
     alone: bool = False,
     fmt: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> CheckResult:
+) -> NewDataReport:
     """Validate ``files`` (with the built dataset unless ``alone``); see the module doc."""
     new = read_new_data(project, files, fmt, max_bytes)
-    schema = assemble_schema(project)
+    schema = schema_quads(project)
     dist = dist or project.dist_dir
-    ontology = [q for q in schema.quads if q.graph_name.value == project.graph_iri("ontology")]
-    store, scratch = working_store(project, dist, schema.quads if alone else None)
+    ontology = [q for q in schema if q.graph_name.value == project.graph_iri("ontology")]
+    store, scratch = working_store(project, dist, schema if alone else None)
     try:
         replaced = replace_graphs(store, new.replaces, new.quads, project.graph_iri("inferred"))
         focus = {q.subject for q in new.quads}
@@ -400,84 +383,23 @@ def check_files(
         known = (
             set() if alone else baseline(project, dist, ontology, recompute=replaced, focus=focus)
         )
-        problems = [
-            p
-            for p in report.problems
-            if (p.severity, p.focus, p.path, p.value, p.message) not in known
-        ]
+        problems = [p for p in report.problems if p.key not in known]
         problems += open_world_problems(
-            store, new, project, declared_terms(ontology) | _vocab_subjects(schema.quads)
+            store, new, project, declared_terms(ontology) | _vocab_subjects(schema)
         )
     finally:
         del store
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    problems.sort(key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message))
-    return CheckResult(problems=problems, report=report, files=new.files, base=project.base)
+    return NewDataReport(problems=sort_problems(problems), base=project.base, files=new.files)
 
 
-@dataclass
-class _Schema:
-    quads: list[pyoxigraph.Quad]
-
-
-def assemble_schema(project: Project) -> _Schema:
+def schema_quads(project: Project) -> list[pyoxigraph.Quad]:
     """The ontology and vocabulary graphs, read from the project's files."""
-    return _Schema(
-        turtle_quads(project.ontology_file, project.graph_iri("ontology"))
-        + turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
+    return turtle_quads(project.ontology_file, project.graph_iri("ontology")) + turtle_quads(
+        project.vocabularies_file, project.graph_iri("vocabularies")
     )
 
 
 def _vocab_subjects(quads: list[pyoxigraph.Quad]) -> set[str]:
     return {q.subject.value for q in quads if q.subject.value.startswith(VOCAB)}
-
-
-def to_json(result: CheckResult) -> str:
-    data = {
-        "conforms": result.violations == 0,
-        "violations": result.violations,
-        "warnings": result.warnings,
-        "files": [str(f) for f in result.files],
-        "problems": [
-            {
-                "severity": p.severity,
-                "focus": p.focus,
-                "path": p.path,
-                "value": p.value,
-                "message": p.message,
-                "shape": p.shape,
-                "file": str(p.where.path) if p.where else None,
-                "line": p.where.line if p.where else None,
-            }
-            for p in result.problems
-        ],
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def to_turtle(result: CheckResult) -> str:
-    """The problems as a sh:ValidationReport (SHACL results plus the open-world checks)."""
-    import rdflib
-
-    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    graph = rdflib.Graph()
-    for name, ns in prefixes(result.base).items():
-        graph.bind(name, ns, override=True, replace=True)
-    report = rdflib.URIRef("urn:kgbuild:validation-report")
-    graph.add((report, rdflib.RDF.type, sh.ValidationReport))
-    graph.add((report, sh.conforms, rdflib.Literal(result.violations == 0)))
-    for index, p in enumerate(result.problems):
-        node = rdflib.URIRef(f"urn:kgbuild:validation-report/result/{index}")
-        graph.add((report, sh.result, node))
-        graph.add((node, rdflib.RDF.type, sh.ValidationResult))
-        graph.add((node, sh.focusNode, rdflib.URIRef(p.focus)))
-        graph.add((node, sh.resultSeverity, sh[p.severity]))
-        graph.add((node, sh.resultMessage, rdflib.Literal(p.message)))
-        if p.path:
-            graph.add((node, sh.resultPath, rdflib.URIRef(p.path)))
-        if p.value is not None:
-            graph.add((node, sh.value, rdflib.Literal(p.value)))
-        if p.shape and p.shape.startswith("http"):
-            graph.add((node, sh.sourceShape, rdflib.URIRef(p.shape)))
-    return graph.serialize(format="turtle")

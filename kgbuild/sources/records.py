@@ -12,18 +12,25 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph
 
-from .errors import EvidenceError, InputError, Location
-from .evidence import QuoteError, Span, locate
-from .namespaces import KG, OA, PROV, RDFS, SCHEMA, TIME, VOCAB, XSD
-from .rdf import RDF_TYPE, integer, iri, lit, quad
-from .timespec import DateSpecError, TimeSpec, check_range, parse_spec
-from .yamlio import Mapping
+from kgbuild.errors import EvidenceError, InputError, Location
+from kgbuild.namespaces import PROV, SCHEMA, XSD
+from kgbuild.rdf import iri, lit, quad
+from kgbuild.sources.evidence import QuoteError, Span, locate, mention_triples, shorten_quote
+from kgbuild.sources.timespec import (
+    DateSpecError,
+    TimeSpec,
+    check_range,
+    parse_spec,
+    time_triples,
+)
+from kgbuild.sources.yamlio import Mapping
 
 # Keys the build expands itself (see docs/curation.md).
 DATE_KEYS = ("date", "startDate", "endDate")
@@ -42,6 +49,20 @@ CONCEPT_SCHEMES = {
     "role": "role",
     "partOfMonth": "part",
 }
+# How the value of each key is checked and expanded: key -> kind (see RecordReader._readers).
+# Any other term of the context is a reference to another record.
+KEY_KINDS: dict[str, str] = {
+    "type": "types",
+    "evidence": "evidence",
+    "quantities": "quantities",
+    **dict.fromkeys(DATE_KEYS, "date"),
+    **dict.fromkeys(DOC_TEXT_KEYS, "document text"),
+    **dict.fromkeys(ENGLISH_TEXT_KEYS, "english text"),
+    **dict.fromkeys(NUMBER_KEYS, "number"),
+    **dict.fromkeys(CONCEPT_SCHEMES, "concept"),
+    **dict.fromkeys(PLAIN_TEXT_KEYS, "plain text"),
+}
+NODE_KEYS = {"quantities": "quantity"}  # keys written under another JSON-LD term
 _SCHEMA_DATES = {
     "date": ("startDate", "endDate"),
     "startDate": ("startDate",),
@@ -116,6 +137,24 @@ class RecordReader:
         self._spans: dict[str, Span] = {}
         self._minted: set[str] = set()
         self._ids: dict[str, Location] = {}  # record id -> where it was first given
+        # Each reader takes (value, where, key, the record's local id) and returns the value
+        # for the JSON-LD node.
+        self._readers: dict[str, Callable[[Any, Location, str, str], Any]] = {
+            "types": lambda value, where, key, local: self._types(value, where),
+            "evidence": lambda value, where, key, local: self._evidence(value, where),
+            "quantities": lambda value, where, key, local: self._quantities(value, local, where),
+            "date": lambda value, where, key, local: self._date(
+                value, where, key, self.base + local
+            ),
+            "document text": lambda value, where, key, local: self._text(
+                value, where, key, self.language
+            ),
+            "english text": lambda value, where, key, local: self._text(value, where, key, "en"),
+            "number": lambda value, where, key, local: self._number(value, where, key),
+            "concept": lambda value, where, key, local: self._concepts(value, where, key),
+            "plain text": lambda value, where, key, local: self._plain(value, where, key),
+            "reference": lambda value, where, key, local: self._references(value, where, key),
+        }
 
     # -- public ---------------------------------------------------------------------------
 
@@ -183,32 +222,8 @@ class RecordReader:
                 continue
             if key not in self.terms and key not in SPECIAL_KEYS:
                 raise InputError(where, f"unknown key {key!r}", hint=self._suggest(key))
-            if key == "type":
-                node["type"] = self._types(value, where)
-            elif key == "evidence":
-                node["evidence"] = self._evidence(value, where)
-            elif key in DATE_KEYS:
-                node[key] = self._date(value, where, key, subject)
-            elif key == "quantities":
-                node["quantity"] = self._quantities(value, local, where)
-            elif key in DOC_TEXT_KEYS:
-                node[key] = self._text(value, where, key, self.language)
-            elif key in ENGLISH_TEXT_KEYS:
-                node[key] = self._text(value, where, key, "en")
-            elif key in NUMBER_KEYS:
-                node[key] = self._number(value, where, key)
-            elif key in CONCEPT_SCHEMES:
-                node[key] = self._concepts(value, where, key)
-            elif key in PLAIN_TEXT_KEYS:
-                if not isinstance(value, str):
-                    raise InputError(
-                        where,
-                        f"{key} must be a string, not {value!r}",
-                        hint=f'quote it: {key}: "{value}"',
-                    )
-                node[key] = value
-            else:
-                node[key] = self._references(value, where, key)
+            kind = KEY_KINDS.get(key, "reference")
+            node[NODE_KEYS.get(key, key)] = self._readers[kind](value, where, key, local)
         if "quantity" in node and "quantities" in record and "quantity" in record:
             raise InputError(where, "give quantities either nested or as 'quantity', not both")
         if "startDate" in record and "endDate" in record:
@@ -277,6 +292,15 @@ class RecordReader:
                 raise InputError(where, f"unknown {key} {name!r}", hint=hint)
         return value
 
+    def _plain(self, value: Any, where: Location, key: str) -> str:
+        if not isinstance(value, str):
+            raise InputError(
+                where,
+                f"{key} must be a string, not {value!r}",
+                hint=f'quote it: {key}: "{value}"',
+            )
+        return value
+
     def _number(self, value: Any, where: Location, key: str) -> int | float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(
@@ -329,7 +353,7 @@ class RecordReader:
             except QuoteError as exc:
                 raise EvidenceError(
                     where,
-                    f"evidence quote {_short(str(quote))!r}: {exc}",
+                    f"evidence quote {shorten_quote(str(quote))!r}: {exc}",
                     hint="copy the words from the document exactly (quotes, dashes, spaces)",
                 ) from None
             mention = f"{self.source.iri}/mention/{span.start}-{span.end}"
@@ -338,25 +362,11 @@ class RecordReader:
         return out
 
     def _add_mentions(self) -> None:
-        assert self.source is not None or not self._spans
+        if self.source is None:
+            return
         for mention, span in sorted(self._spans.items()):
-            quote_sel, pos_sel = mention + "/quote", mention + "/position"
-            self._emit(mention, RDF_TYPE.value, iri(KG + "Mention"))
-            self._emit(mention, RDF_TYPE.value, iri(OA + "SpecificResource"))
-            self._emit(mention, OA + "hasSource", iri(self.source.iri))  # type: ignore[union-attr]
-            self._emit(mention, OA + "hasSelector", iri(quote_sel))
-            self._emit(mention, OA + "hasSelector", iri(pos_sel))
-            self._emit(mention, RDFS + "label", lit(_short(span.exact, 80), lang=self.language))
-            self._emit(mention, KG + "sentence", lit(span.sentence, lang=self.language))
-            self._emit(quote_sel, RDF_TYPE.value, iri(OA + "TextQuoteSelector"))
-            self._emit(quote_sel, OA + "exact", lit(span.exact))
-            if span.prefix:
-                self._emit(quote_sel, OA + "prefix", lit(span.prefix))
-            if span.suffix:
-                self._emit(quote_sel, OA + "suffix", lit(span.suffix))
-            self._emit(pos_sel, RDF_TYPE.value, iri(OA + "TextPositionSelector"))
-            self._emit(pos_sel, OA + "start", integer(span.start))
-            self._emit(pos_sel, OA + "end", integer(span.end))
+            for triple in mention_triples(mention, span, self.source.iri, self.language):
+                self._emit(*triple)
         self.unit.mentions = len(self._spans)
 
     # -- dates ----------------------------------------------------------------------------
@@ -379,31 +389,10 @@ class RecordReader:
         return node
 
     def _add_times(self) -> None:
+        source = self.source.iri if self.source else None
         for node, (spec, stated) in sorted(self._times.items()):
-            self._emit(node, RDF_TYPE.value, iri(KG + "TimeDescription"))
-            self._emit(node, RDFS + "label", lit(spec.label, lang="en"))
-            if spec.unit:
-                self._emit(node, TIME + "unitType", iri(TIME + spec.unit))
-            if spec.year is not None:
-                self._emit(node, TIME + "year", lit(f"{spec.year:04d}", datatype=XSD + "gYear"))
-            if spec.month is not None:
-                self._emit(
-                    node, TIME + "month", lit(f"--{spec.month:02d}", datatype=XSD + "gMonth")
-                )
-            if spec.day is not None:
-                self._emit(node, TIME + "day", lit(f"---{spec.day:02d}", datatype=XSD + "gDay"))
-            if spec.part:
-                self._emit(node, KG + "partOfMonth", iri(f"{VOCAB}part/{spec.part}"))
-            if spec.day_of_week:
-                self._emit(node, TIME + "dayOfWeek", iri(TIME + spec.day_of_week.capitalize()))
-            if spec.relative_to and self.source:
-                self._emit(node, KG + "relativeTo", iri(self.source.iri))
-            bounds = spec.bounds()
-            if bounds:
-                self._emit(node, KG + "earliest", lit(bounds[0].isoformat(), datatype=XSD + "date"))
-                self._emit(node, KG + "latest", lit(bounds[1].isoformat(), datatype=XSD + "date"))
-            for words in sorted(stated):
-                self._emit(node, KG + "statedAs", lit(words, lang=self.language))
+            for triple in time_triples(node, spec, stated, self.language, source):
+                self._emit(*triple)
 
     # -- quantities -----------------------------------------------------------------------
 
@@ -443,7 +432,3 @@ class RecordReader:
 
     def _emit(self, s: str, p: str, o: pyoxigraph.NamedNode | pyoxigraph.Literal) -> None:
         self.unit.quads.append(quad(s, p, o, self.unit.graph))
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

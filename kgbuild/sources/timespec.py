@@ -17,6 +17,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+import pyoxigraph
+
+from kgbuild.namespaces import KG, RDF, RDFS, TIME, VOCAB, XSD
+from kgbuild.rdf import iri, lit
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PARTS = ("early", "late")
 MONTHS = (
@@ -198,3 +203,36 @@ def check_range(start: TimeSpec, end: TimeSpec) -> None:
     start_bounds, end_bounds = start.bounds(), end.bounds()
     if start_bounds and end_bounds and end_bounds[1] < start_bounds[0]:
         raise DateSpecError(f"endDate {end.key} lies before startDate {start.key}")
+
+
+def time_triples(
+    node: str, spec: TimeSpec, stated: set[str], language: str, source: str | None
+) -> list[tuple[str, str, pyoxigraph.NamedNode | pyoxigraph.Literal]]:
+    """A date as a kg:TimeDescription (OWL-Time): the components the source gives, the part of
+    the month, the weekday counted from ``source``'s publication, the bounds where the year is
+    known, and the words each source states it in (``stated``, in ``language``)."""
+    out: list[tuple[str, str, pyoxigraph.NamedNode | pyoxigraph.Literal]] = [
+        (node, RDF + "type", iri(KG + "TimeDescription")),
+        (node, RDFS + "label", lit(spec.label, lang="en")),
+    ]
+    if spec.unit:
+        out.append((node, TIME + "unitType", iri(TIME + spec.unit)))
+    if spec.year is not None:
+        out.append((node, TIME + "year", lit(f"{spec.year:04d}", datatype=XSD + "gYear")))
+    if spec.month is not None:
+        out.append((node, TIME + "month", lit(f"--{spec.month:02d}", datatype=XSD + "gMonth")))
+    if spec.day is not None:
+        out.append((node, TIME + "day", lit(f"---{spec.day:02d}", datatype=XSD + "gDay")))
+    if spec.part:
+        out.append((node, KG + "partOfMonth", iri(f"{VOCAB}part/{spec.part}")))
+    if spec.day_of_week:
+        out.append((node, TIME + "dayOfWeek", iri(TIME + spec.day_of_week.capitalize())))
+    if spec.relative_to and source:
+        out.append((node, KG + "relativeTo", iri(source)))
+    bounds = spec.bounds()
+    if bounds:
+        out.append((node, KG + "earliest", lit(bounds[0].isoformat(), datatype=XSD + "date")))
+        out.append((node, KG + "latest", lit(bounds[1].isoformat(), datatype=XSD + "date")))
+    for words in sorted(stated):
+        out.append((node, KG + "statedAs", lit(words, lang=language)))
+    return out

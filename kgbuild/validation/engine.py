@@ -1,109 +1,28 @@
-"""SHACL validation of built data with pySHACL, with results mapped back to the curated files."""
+"""The validation engine: SHACL core constraints in pySHACL, node by node and cached, and
+each SPARQL-based constraint as one pyoxigraph query over everything; results become
+report.Problem objects mapped back to the curated files."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph
 
-from .cache import Cache, digest
-from .errors import InputError, Location
-from .namespaces import RDF, RDFS, SH, SKOS, prefixes
-from .project import Project
-from .safety import syntax_error
+from kgbuild.cache import Cache, digest
+from kgbuild.errors import InputError, Location
+from kgbuild.namespaces import RDF, RDFS, SH, SKOS
+from kgbuild.project import Project
+from kgbuild.sources.safety import syntax_error
+from kgbuild.validation.report import Problem, ValidationReport, sort_problems
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One validation result, in plain words, with the file and line where known."""
-
-    severity: str  # Violation, Warning or Info
-    focus: str
-    path: str | None
-    value: str | None
-    message: str
-    shape: str | None
-    where: Location | None = None
-
-    def line(self, shorten) -> str:  # type: ignore[no-untyped-def]
-        parts = [self.severity.upper(), shorten(self.focus)]
-        if self.path:
-            parts.append(shorten(self.path))
-        if self.value is not None:
-            parts.append(f"value {shorten(self.value)}")
-        text = " ".join(parts) + f": {self.message}"
-        if self.where:
-            text += f"  [{self.where}]"
-        return text
-
-
-class Counted:
-    """Counts of the problems a result holds (shared by reports of builds and of new data)."""
-
-    problems: list[Problem]
-
-    @property
-    def violations(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Violation")
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "Warning")
-
-
-@dataclass
-class ValidationReport(Counted):
-    """The outcome of validating a dataset against the shapes."""
-
-    problems: list[Problem]
-    base: str
-
-    @property
-    def conforms(self) -> bool:
-        return self.violations == 0
-
-    def shorten(self, value: str) -> str:
-        for name, ns in sorted(prefixes(self.base).items(), key=lambda kv: -len(kv[1])):
-            if value.startswith(ns) and len(value) > len(ns):
-                return f"{name}:{value[len(ns) :]}"
-        return value
-
-    def to_json(self) -> str:
-        """The problems as JSON (what `kgbuild validate` compares new data against)."""
-        import json
-
-        rows = [
-            {
-                "severity": p.severity,
-                "focus": p.focus,
-                "path": p.path,
-                "value": p.value,
-                "message": p.message,
-            }
-            for p in self.problems
-        ]
-        return (
-            json.dumps(
-                {"violations": self.violations, "warnings": self.warnings, "problems": rows},
-                indent=1,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-
-    def text(self, limit: int | None = None) -> str:
-        shown = self.problems if limit is None else self.problems[:limit]
-        lines = ["  " + p.line(self.shorten) for p in shown]
-        if limit is not None and len(self.problems) > limit:
-            lines.append(f"  ... and {len(self.problems) - limit} more")
-        return "\n".join(lines)
-
-
-def load_shapes(project: Project):  # type: ignore[no-untyped-def]
+def load_shapes(project: Project) -> Any:
     """The shapes graph (rdflib), parsed from shapes/*.ttl."""
     import rdflib
 
@@ -162,7 +81,7 @@ class SparqlCheck:
         )
 
 
-def split_sparql_constraints(shapes):  # type: ignore[no-untyped-def]
+def split_sparql_constraints(shapes: Any) -> tuple[Any, list[SparqlCheck]]:
     """A copy of the shapes without sh:sparql, and the SPARQL constraints taken out of them.
 
     pySHACL evaluates a SPARQL constraint once per focus node through rdflib's engine (slow:
@@ -240,6 +159,7 @@ def validate_quads(
         rows = _pyshacl(_ntriples(data_quads), shapes.serialize(format="turtle"), ontology_nt, None)
     else:
         core, checks = split_sparql_constraints(shapes)
+        check_short_paths(core, project)
         inverse = _inverse_paths(core)
         rows = _batched(
             data_quads,
@@ -266,34 +186,46 @@ def validate_quads(
                     continue
                 value = row["value"]
                 rows.append(
-                    (
+                    Problem(
                         check.severity,
                         row["this"].value,
                         None,
-                        None if value is None else value.value,
+                        "[]" if isinstance(value, pyoxigraph.BlankNode) else _value_text(value),
                         check.message,
                         check.shape,
                     )
                 )
-    problems = sorted(
-        {
-            Problem(
-                severity=r[0],
-                focus=r[1],
-                path=r[2],
-                value=r[3],
-                message=r[4],
-                shape=r[5],
-                where=(locations or {}).get(r[1]),
-            )
-            for r in rows
-        },
-        key=lambda p: (p.severity != "Violation", p.focus, p.path or "", p.message, p.value or ""),
-    )
+    where = locations or {}
+    problems = sort_problems({dataclasses.replace(p, where=where.get(p.focus)) for p in rows})
     return ValidationReport(problems=problems, base=project.base)
 
 
-def _inverse_paths(shapes) -> set[str]:  # type: ignore[no-untyped-def]
+def check_short_paths(shapes: Any, project: Project) -> None:
+    """Refuse shapes the fast engine would validate wrongly.
+
+    The fast engine validates each node with the triples about it, the triples pointing at it
+    through an inverse path, and the type and label of its neighbours: exact only when every
+    sh:path is one property, or the inverse of one property.
+    """
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    for shape, path in sorted(shapes.subject_objects(sh.path)):
+        if isinstance(path, rdflib.URIRef):
+            continue
+        inverse = shapes.value(path, sh.inversePath)
+        if isinstance(inverse, rdflib.URIRef) and len(list(shapes.predicate_objects(path))) == 1:
+            continue
+        raise InputError(
+            project.shapes_dir,
+            f"shape {shape} has a path longer than one step ({path.n3()}): the fast validator "
+            "checks each node with the triples one step around it only",
+            hint="use a direct property or sh:inversePath of one property "
+            "(or validate with engine='pyshacl')",
+        )
+
+
+def _inverse_paths(shapes: Any) -> set[str]:
     return {str(o) for _, p, o in shapes if str(p) == SH + "inversePath"}
 
 
@@ -301,8 +233,6 @@ def inverse_paths(project: Project) -> set[str]:
     """The properties the shapes follow backwards (sh:inversePath)."""
     return _inverse_paths(load_shapes(project))
 
-
-Row = tuple[str, str, str | None, str | None, str, str | None]
 
 CONTEXT = {RDF + "type", RDFS + "label", SKOS + "inScheme", SKOS + "prefLabel"}
 BATCH_TRIPLES = 20_000
@@ -321,7 +251,7 @@ def _batched(
     workers: int,
     inverse: set[str],
     focus: set[str] | None = None,
-) -> list[Row]:
+) -> list[Problem]:
     """Core constraints node by node: cached per node, the rest in batches over processes.
 
     A node's data: every triple about it (from every graph), the triples that point at it
@@ -349,16 +279,16 @@ def _batched(
             refs[s].add(q.object.value)
     shapes_key = digest(shapes_ttl, ontology_nt)
     index_key = digest("node-results", shapes_key)
-    index: dict[str, list[Row]] = cache.get("index", index_key) or {}
-    rows: list[Row] = []
-    kept: dict[str, list[Row]] = {}
+    index: dict[str, list[Problem]] = cache.get("index", index_key) or {}
+    rows: list[Problem] = []
+    kept: dict[str, list[Problem]] = {}
     todo: list[tuple[str, str, list[str]]] = []  # (node, key, its data lines)
     for subject in sorted(own):
         if focus is not None and subject not in focus:
             continue
         lines = set(own[subject])
         lines.update(incoming.get(subject, ()))
-        for target in refs.get(subject, ()) | pointers.get(subject, set()):
+        for target in refs.get(subject, set()) | pointers.get(subject, set()):
             lines.update(context.get(target, ()))
         data = sorted(lines)
         key = digest(subject, *data)
@@ -388,12 +318,12 @@ def _batched(
             results = list(pool.map(_worker_validate, jobs))
     else:
         results = [_pyshacl(data, shapes_ttl, ontology_nt, batch) for data, batch in jobs]
-    by_node: dict[str, list[Row]] = defaultdict(list)
+    by_node: dict[str, list[Problem]] = defaultdict(list)
     for result in results:
-        for row in result:
-            by_node[row[1]].append(row)
+        for problem in result:
+            by_node[problem.focus].append(problem)
     for node, key, _ in todo:
-        kept[key] = sorted(by_node.get(node, []), key=repr)
+        kept[key] = sort_problems(by_node.get(node, []))
         rows += kept[key]
     if todo and focus is None:
         cache.put("index", index_key, kept)
@@ -410,12 +340,12 @@ def _worker_init(shapes_ttl: str, ontology_nt: str) -> None:
     _WORKER["ontology"] = rdflib.Graph().parse(data=ontology_nt, format="nt")
 
 
-def _worker_validate(job: tuple[str, list[str]]) -> list[Row]:
+def _worker_validate(job: tuple[str, list[str]]) -> list[Problem]:
     data, batch = job
     return _pyshacl(data, _WORKER["shapes"], _WORKER["ontology"], batch)
 
 
-def _pyshacl(data_nt: str, shapes, ontology, focus: list[str] | None) -> list[Row]:  # type: ignore[no-untyped-def]
+def _pyshacl(data_nt: str, shapes: Any, ontology: Any, focus: list[str] | None) -> list[Problem]:
     """Run pySHACL on N-Triples data (optionally only for ``focus`` nodes); results as rows."""
     import pyshacl
     import rdflib
@@ -437,7 +367,7 @@ def _pyshacl(data_nt: str, shapes, ontology, focus: list[str] | None) -> list[Ro
     # pySHACL's own focus_nodes option was three times slower on these batches.
     keep = None if focus is None else set(focus)
     sh = rdflib.Namespace(SH)
-    rows: list[Row] = []
+    rows: list[Problem] = []
     # Only the report's own results: nested sh:detail results repeat them.
     report_node = next(report_graph.subjects(rdflib.RDF.type, sh.ValidationReport))
     for result in report_graph.objects(report_node, sh.result):
@@ -448,13 +378,25 @@ def _pyshacl(data_nt: str, shapes, ontology, focus: list[str] | None) -> list[Ro
         messages = sorted(str(m) for m in report_graph.objects(result, sh.resultMessage))
         shape = report_graph.value(result, sh.sourceShape)
         rows.append(
-            (
+            Problem(
                 str(report_graph.value(result, sh.resultSeverity)).rsplit("#", 1)[-1],
                 str(report_graph.value(result, sh.focusNode)),
                 str(path) if isinstance(path, rdflib.URIRef) else None,
-                None if value is None else str(value),
+                _value_text(value),
                 messages[0] if messages else "constraint not met",
                 str(shape) if isinstance(shape, rdflib.URIRef) else None,
             )
         )
     return rows
+
+
+def _value_text(value: Any) -> str | None:
+    """A result's value as text; a blank node has no name that means anything outside the
+    run (rdflib makes a new one each parse), so every blank node reads "[]"."""
+    import rdflib
+
+    if value is None:
+        return None
+    if isinstance(value, pyoxigraph.NamedNode | pyoxigraph.Literal):
+        return value.value
+    return "[]" if isinstance(value, rdflib.BNode) else str(value)

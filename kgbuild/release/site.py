@@ -17,8 +17,11 @@ from pathlib import Path
 import pyoxigraph
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .namespaces import KG, OA, RDF, RDFS, SCHEMA, SKOS, VOCAB, prefixes
-from .project import Project
+from kgbuild.atomic import write_file
+from kgbuild.namespaces import KG, OA, RDF, RDFS, SCHEMA, SKOS, VOCAB, prefixes, shorten
+from kgbuild.project import Project
+from kgbuild.release.info import ReleaseInfo
+from kgbuild.release.void import media_type
 
 _SELECTORS = ("/quote", "/position")
 
@@ -60,12 +63,11 @@ def write_site(
     meta: dict[str, object],
     counts: dict[str, int],
     dumps: dict[str, int],
+    info: ReleaseInfo,
 ) -> int:
     """Write index.html, the class pages and a page (+ .ttl, .jsonld) per resource."""
-    from .publish import DESCRIPTION, LICENSE, TITLE, _media_type
-
     env = Environment(
-        loader=PackageLoader("kgbuild", "templates"),
+        loader=PackageLoader("kgbuild.release", "templates"),
         autoescape=select_autoescape(["html"]),
         keep_trailing_newline=True,
     )
@@ -83,10 +85,7 @@ def write_site(
         return labels.get(iri) or curie(iri)
 
     def curie(iri: str) -> str:
-        for name, ns in sorted(known.items(), key=lambda kv: -len(kv[1])):
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return f"{name}:{iri[len(ns) :]}"
-        return iri
+        return shorten(iri, project.base, brackets=False)
 
     pages = 0
     for subject in sorted(by_subject):
@@ -94,14 +93,14 @@ def write_site(
         if page is None or (subject.endswith(_SELECTORS) and "/mention/" in subject):
             continue
         html = _resource_page(env, subject, page, by_subject, by_object, paths, label, curie)
-        _write(folder / page, html.encode("utf-8"))
+        write_file(folder / page, html.encode("utf-8"))
         own = _description(subject, by_subject)
         stem = page.removesuffix(".html")
-        _write(
+        write_file(
             folder / f"{stem}.ttl",
             pyoxigraph.serialize(own, format=pyoxigraph.RdfFormat.TURTLE, prefixes=known),
         )
-        _write(
+        write_file(
             folder / f"{stem}.jsonld",
             pyoxigraph.serialize(own, format=pyoxigraph.RdfFormat.JSON_LD),
         )
@@ -123,7 +122,7 @@ def write_site(
             ),
             key=lambda m: m["label"].lower(),
         )
-        _write(
+        write_file(
             folder / page,
             env.get_template("class.html")
             .render(
@@ -161,20 +160,20 @@ def write_site(
             }
         )
     downloads = [
-        {"name": n, "media": _media_type(n), "size": size}
+        {"name": n, "media": media_type(n), "size": size}
         for n, size in sorted(dumps.items())
-        if _media_type(n)
+        if media_type(n)
     ]
     graphs = len({q.graph_name.value for q in quads})
     triples = len({(q.subject, q.predicate, q.object) for q in quads})
-    _write(
+    write_file(
         folder / "index.html",
         env.get_template("index.html")
         .render(
-            title=TITLE,
-            description=DESCRIPTION,
+            title=info.title,
+            description=info.description,
             meta=meta,
-            license=LICENSE,
+            license=info.license,
             url=url,
             root="",
             downloads=downloads,
@@ -213,8 +212,8 @@ def _resource_page(
     paths: Paths,
     label,
     curie,
-) -> str:  # type: ignore[no-untyped-def]
-    from .namespaces import PROV
+) -> str:
+    from kgbuild.namespaces import PROV
 
     graphs: dict[str, list[pyoxigraph.Quad]] = defaultdict(list)
     for q in by_subject[subject]:
@@ -327,8 +326,3 @@ def _description(
         str(t): t for t in (pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in quads)
     }
     return [triples[k] for k in sorted(triples)]
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)

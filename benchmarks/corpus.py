@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from .build import event_classes
-from .namespaces import KG
-from .project import Project
+from kgbuild.graph.assemble import event_classes
+from kgbuild.namespaces import KG
+from kgbuild.project import Project
 
 MEASURES = ["detained", "arrested", "killed", "seized", "searched", "victims-identified"]
 ITEMS = {
@@ -56,7 +56,7 @@ def shape_for(documents: int) -> CorpusShape:
 
 def event_kinds(project: Project) -> list[str]:
     """Every event class of the ontology (local names), sorted."""
-    from .sources import turtle_quads
+    from kgbuild.sources.files import turtle_quads
 
     quads = turtle_quads(project.ontology_file, project.graph_iri("ontology"))
     return sorted(c[len(KG) :] for c in event_classes(quads) if c.startswith(KG))

@@ -27,11 +27,12 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import KGBuildError
-from .store import STORE_DIR, NotBuilt
+from kgbuild.errors import KGBuildError
+from kgbuild.graph.store import STORE_DIR, NotBuilt
 
 CANCELLED = b"The SPARQL operation has been cancelled"
 _ASSETS = {"/yasgui.min.js", "/yasgui.min.css", "/logo.svg"}
@@ -183,7 +184,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # -- SPARQL -----------------------------------------------------------------------------
 
     def _proxy_query(self, method: str, query: str, body: bytes, kind: str | None) -> None:
-        from .query import QueryError, refuse_remote
+        from kgbuild.graph.query import QueryError, refuse_remote
 
         texts = urllib.parse.parse_qs(query).get("query", [])
         if kind == "application/sparql-query":
@@ -407,7 +408,7 @@ class Server:
         self.process = None
 
 
-def run(server: Server, announce) -> None:  # type: ignore[no-untyped-def]
+def run(server: Server, announce: Callable[[str], None]) -> None:
     """Start, announce, serve until Ctrl-C or SIGTERM, stop cleanly."""
     server.start()
     stop = threading.Event()

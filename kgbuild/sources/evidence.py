@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pyoxigraph
+
+from kgbuild.namespaces import KG, OA, RDF, RDFS
+from kgbuild.rdf import integer, iri, lit
+
+Triple = tuple[str, str, pyoxigraph.NamedNode | pyoxigraph.Literal]
+
 CONTEXT_CHARS = 32
 
 
@@ -95,3 +102,35 @@ def _closest(text: str, quote: str) -> str | None:
         return None
     at = text.find(quote[:lo])
     return text[at : at + lo + 12]
+
+
+def mention_triples(mention: str, span: Span, source: str, language: str) -> list[Triple]:
+    """A located quote as a kg:Mention (a Web Annotation specific resource on the ``source``
+    document) with a text quote selector and a text position selector."""
+    quote_sel, pos_sel = mention + "/quote", mention + "/position"
+    out: list[Triple] = [
+        (mention, RDF + "type", iri(KG + "Mention")),
+        (mention, RDF + "type", iri(OA + "SpecificResource")),
+        (mention, OA + "hasSource", iri(source)),
+        (mention, OA + "hasSelector", iri(quote_sel)),
+        (mention, OA + "hasSelector", iri(pos_sel)),
+        (mention, RDFS + "label", lit(shorten_quote(span.exact, 80), lang=language)),
+        (mention, KG + "sentence", lit(span.sentence, lang=language)),
+        (quote_sel, RDF + "type", iri(OA + "TextQuoteSelector")),
+        (quote_sel, OA + "exact", lit(span.exact)),
+    ]
+    if span.prefix:
+        out.append((quote_sel, OA + "prefix", lit(span.prefix)))
+    if span.suffix:
+        out.append((quote_sel, OA + "suffix", lit(span.suffix)))
+    out += [
+        (pos_sel, RDF + "type", iri(OA + "TextPositionSelector")),
+        (pos_sel, OA + "start", integer(span.start)),
+        (pos_sel, OA + "end", integer(span.end)),
+    ]
+    return out
+
+
+def shorten_quote(text: str, limit: int = 60) -> str:
+    """A quote cut to ``limit`` characters with an ellipsis, for labels and messages."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,13 +9,13 @@ from typing import Any
 
 import pyoxigraph
 
-from .errors import InputError
-from .namespaces import KG, ONTOLOGY_IRI, OWL, RDF, SKOS, VOCAB
-from .project import Project
-from .rdf import integer, iri, lit, quad
-from .records import RecordReader, SourceText, Unit, Vocabulary
-from .safety import check_jsonld_contexts, check_no_imports, syntax_error
-from .yamlio import Mapping, read_yaml
+from kgbuild.errors import InputError
+from kgbuild.namespaces import KG, ONTOLOGY_IRI, OWL, RDF, SKOS, VOCAB
+from kgbuild.project import Project
+from kgbuild.rdf import integer, iri, lit, quad
+from kgbuild.sources.records import RecordReader, SourceText, Unit, Vocabulary
+from kgbuild.sources.safety import check_jsonld_contexts, check_no_imports, syntax_error
+from kgbuild.sources.yamlio import Mapping, read_yaml
 
 DEFAULT_MAX_BYTES = 5_000_000
 

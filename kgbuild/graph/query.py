@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .errors import KGBuildError
-from .namespaces import prefixes
+from kgbuild.errors import KGBuildError
+from kgbuild.namespaces import prefixes, shorten
 
 SELECT_FORMATS = {
     "csv": pyoxigraph.QueryResultsFormat.CSV,
@@ -122,29 +122,25 @@ class Outcome:
     def variables(self) -> list[str]:
         if self.form != "SELECT":
             return []
-        return [v.value for v in self._result.variables]  # type: ignore[attr-defined]
+        return [v.value for v in self._result.variables]
 
     @property
     def rows(self) -> list[list[object]]:
         if self._rows is None:
             names = self.variables
-            self._rows = [[sol[v] for v in names] for sol in self._result]  # type: ignore[attr-defined]
+            self._rows = [[sol[v] for v in names] for sol in self._result]
         return self._rows
 
     @property
     def triples(self) -> list[pyoxigraph.Triple]:
         if self._rows is None:
-            self._rows = [[t] for t in self._result]  # type: ignore[attr-defined]
-        return [row[0] for row in self._rows]  # type: ignore[misc]
+            self._rows = [[t] for t in self._result]
+        return [row[0] for row in self._rows]
 
     def records(self) -> list[dict[str, str]]:
         """SELECT rows as {variable: value as text} (IRIs in full), for programs and tests."""
         return [
-            {
-                v: x.value
-                for v, x in zip(self.variables, row, strict=True)  # type: ignore[attr-defined]
-                if x is not None
-            }
+            {v: x.value for v, x in zip(self.variables, row, strict=True) if x is not None}
             for row in self.rows
         ]
 
@@ -312,16 +308,6 @@ def syntax_error(message: str) -> QueryError:
     return QueryError(f"SPARQL error: {message}")
 
 
-def shorten(value: str, base: str) -> str:
-    for name, ns in sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])):
-        if value.startswith(ns) and len(value) > len(ns) and "/" not in value[len(ns) :]:
-            return f"{name}:{value[len(ns) :]}"
-    for name, ns in sorted(prefixes(base).items(), key=lambda kv: -len(kv[1])):
-        if value.startswith(ns) and len(value) > len(ns):
-            return f"{name}:{value[len(ns) :]}"
-    return f"<{value}>"
-
-
 def cell(value: object, base: str) -> str:
     if value is None:
         return ""
@@ -329,7 +315,7 @@ def cell(value: object, base: str) -> str:
         return shorten(value.value, base)
     if isinstance(value, pyoxigraph.BlankNode):
         return f"_:{value.value}"
-    return str(value.value)  # type: ignore[attr-defined]
+    return str(value.value)
 
 
 def table(outcome: Outcome, base: str, width: int = 80) -> str:
@@ -356,7 +342,7 @@ def serialize(outcome: Outcome, fmt: str, base: str) -> bytes:
                 f"format {fmt!r} is not one for SELECT results",
                 hint="use table, " + ", ".join(SELECT_FORMATS),
             )
-        return outcome._result.serialize(format=SELECT_FORMATS[fmt])  # type: ignore[attr-defined]
+        return outcome._result.serialize(format=SELECT_FORMATS[fmt])
     if outcome.form == "CONSTRUCT":
         if fmt not in GRAPH_FORMATS:
             raise QueryError(
@@ -366,7 +352,7 @@ def serialize(outcome: Outcome, fmt: str, base: str) -> bytes:
         triples = sorted(outcome.triples, key=str)
         return pyoxigraph.serialize(
             triples,
-            format=GRAPH_FORMATS[fmt],  # type: ignore[no-any-return]
+            format=GRAPH_FORMATS[fmt],
             prefixes=prefixes(base),
         )
     raise QueryError(f"format {fmt!r} does not apply to ASK", hint="ASK prints true or false")

@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError, Location
+from kgbuild.errors import InputError, Location
 
 
-class Mapping(dict):  # type: ignore[type-arg]
+class Mapping(dict):
     """A YAML mapping that remembers the file and line it starts at."""
 
     path: Path
@@ -24,7 +24,7 @@ class Mapping(dict):  # type: ignore[type-arg]
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):
     path: Path
 
 

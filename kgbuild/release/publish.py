@@ -1,11 +1,12 @@
-"""`kgbuild publish`: a complete linked-data release, the same bytes for the same inputs.
+"""The release folder (`kgbuild publish`): a linked-data release, the same bytes each time.
 
 The release folder holds the dataset in five syntaxes (each also gzipped) and as canonical
 N-Quads (RDFC-1.0), the ontology, vocabularies, shapes and a JSON-LD context as files of their
 own, a VoID + DCAT description whose figures are computed from the data, the ontology's
 documentation (pyLODE), a static website with a page per resource, release metadata
-(commit, input checksums, tool versions) and a SHA256SUMS manifest. It is made in a staging
-folder and renamed into place, so a failed run leaves the previous release as it was.
+(commit, input checksums, tool versions) and a SHA256SUMS manifest. It is written from the
+dataset a build validated (the front door, kgbuild.publish, gets it through the build cache),
+in a folder beside the release that one rename swaps into place.
 """
 
 from __future__ import annotations
@@ -23,35 +24,18 @@ from pathlib import Path
 
 import pyoxigraph
 
-from . import __version__
-from .atomic import swap_folder
-from .build import Assembly, assemble
-from .dumps import merged_triples, serialize_dataset, serialize_graph
-from .errors import OutputError, ValidationFailed
-from .namespaces import DCAT, DCTERMS, KG, OWL, RDF, RDFS, SCHEMA, VOID, XSD, prefixes
-from .project import Project
-from .rdf import sorted_quads
-from .validate import validate_quads
+from kgbuild import __version__
+from kgbuild.atomic import swap_folder, write_file
+from kgbuild.errors import OutputError
+from kgbuild.graph.dumps import canonical_json, merged_triples, serialize_dataset, serialize_graph
+from kgbuild.namespaces import DCTERMS, KG, OWL, RDF, RDFS, XSD, prefixes
+from kgbuild.project import Project
+from kgbuild.rdf import sorted_quads
+from kgbuild.release.info import ReleaseInfo
+from kgbuild.release.site import write_site
+from kgbuild.release.void import CANONICAL, DUMPS, class_counts, file_sizes, void_description
 
-NAME = "kgbuild"
-DUMPS = {
-    f"{NAME}.ttl": ("text/turtle", "graph"),
-    f"{NAME}.nt": ("application/n-triples", "graph"),
-    f"{NAME}.trig": ("application/trig", "dataset"),
-    f"{NAME}.nq": ("application/n-quads", "dataset"),
-    f"{NAME}.jsonld": ("application/ld+json", "graph"),
-}
-CANONICAL = f"{NAME}.canonical.nq"
-LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 DEFAULT_URL = "https://w3id.org/kgbuild/release/"
-TITLE = "Western Balkan route migrant smuggling knowledge graph"
-DESCRIPTION = (
-    "Events, agents, places, seizures, reported figures and statements about migrant smuggling "
-    "on the Western Balkan route and the police response, as reported by news sources, with "
-    "every fact attributed to the source that states it and to its exact words (Web Annotation "
-    "quote and position selectors). Conflicting figures are kept side by side, one named graph "
-    "per source."
-)
 
 
 @dataclass
@@ -67,30 +51,25 @@ class Release:
     texts_left_out: list[str] = field(default_factory=list)
 
 
-def publish(
+def write_release(
     project: Project,
-    out_dir: Path | None = None,
+    quads: list[pyoxigraph.Quad],
+    out_dir: Path,
+    info: ReleaseInfo,
     *,
     url: str = DEFAULT_URL,
     sparql_endpoint: str | None = None,
     include_texts: bool = False,
     issued: str | None = None,
 ) -> Release:
-    """Build, validate and write the release folder (default dist/release/)."""
-    from .site import write_site
+    """Write the release folder from the validated dataset's ``quads`` (sorted_quads order).
 
-    out_dir = out_dir or project.dist_dir / "release"
+    The folder is made beside ``out_dir`` and swapped into place by one rename (atomic.py):
+    a failed or killed run leaves the previous release as it was.
+    """
     if not url.endswith("/"):
         url += "/"
-    assembly = assemble(project)
-    report = validate_quads(assembly.quads, project, assembly.locations)
-    if not report.conforms:
-        raise ValidationFailed(
-            f"the data violates the shapes: {report.violations} violation(s); nothing published\n"
-            + report.text(limit=20),
-            hint="run kgbuild build to see every problem",
-        )
-    quads, included, left_out = _release_quads(assembly, include_texts)
+    quads, included, left_out = _release_quads(quads, include_texts)
     triples = merged_triples(quads)
     release = Release(
         folder=out_dir,
@@ -123,25 +102,26 @@ def publish(
         meta = release_metadata(project, issued)
         files["release.json"] = (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()
         for name, data in files.items():
-            _write(staging / name, data)
+            write_file(staging / name, data)
         files["void.ttl"] = void_description(
-            project, quads, triples, staging, url, sparql_endpoint, meta
+            project, quads, triples, staging, url, sparql_endpoint, meta, info
         )
-        _write(staging / "void.ttl", files["void.ttl"])
+        write_file(staging / "void.ttl", files["void.ttl"])
         release.pages = write_site(
             staging,
             project,
             quads,
             url=url,
             meta=meta,
-            counts=_class_counts(triples),
-            dumps=_sizes(staging),
+            counts=class_counts(triples),
+            dumps=file_sizes(staging),
+            info=info,
         )
-        _write(staging / "SHA256SUMS", sha256sums(staging))
+        write_file(staging / "SHA256SUMS", sha256sums(staging))
         release.files = sorted(
             str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
         )
-        _swap_into_place(staging, out_dir)
+        swap_folder(staging, out_dir)
         staging = None  # it is the release now
     except OSError as exc:
         raise OutputError(
@@ -155,12 +135,12 @@ def publish(
 
 
 def _release_quads(
-    assembly: Assembly, include_texts: bool
+    quads: list[pyoxigraph.Quad], include_texts: bool
 ) -> tuple[list[pyoxigraph.Quad], list[str], list[str]]:
     """The dataset without full texts, unless asked and the document's license allows it."""
-    licensed = {q.subject.value for q in assembly.quads if q.predicate.value == DCTERMS + "license"}
+    licensed = {q.subject.value for q in quads if q.predicate.value == DCTERMS + "license"}
     out, included, left_out = [], [], []
-    for q in assembly.quads:
+    for q in quads:
         if q.predicate.value == KG + "text":
             if include_texts and q.subject.value in licensed:
                 included.append(q.subject.value)
@@ -218,14 +198,12 @@ def _jsonld_with_context(triples: list[pyoxigraph.Triple], project: Project) -> 
     fixed order."""
     import rdflib
 
-    from .dumps import _canonical_json
-
     graph = rdflib.Graph()
     nt = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
     graph.parse(data=nt.decode("utf-8"), format="nt")
     context = jsonld_context(project)["@context"]
     data = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    data = _canonical_json(data)  # the context stays inline: no parser has to fetch it
+    data = canonical_json(data)  # the context stays inline: no parser has to fetch it
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -262,7 +240,7 @@ def release_metadata(project: Project, issued: str | None) -> dict[str, object]:
         except PackageNotFoundError:
             tools[package] = None
     return {
-        "name": NAME,
+        "name": "kgbuild",
         "version": __version__,
         "base": project.base,
         "issued": issued or _source_date() or commit_date,
@@ -297,135 +275,6 @@ def _source_date() -> str | None:
     return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date().isoformat()
 
 
-def _class_counts(triples: list[pyoxigraph.Triple]) -> dict[str, int]:
-    counts: dict[str, set[str]] = {}
-    for t in triples:
-        if t.predicate.value == RDF + "type":
-            counts.setdefault(t.object.value, set()).add(t.subject.value)
-    return {k: len(v) for k, v in counts.items()}
-
-
-def _sizes(folder: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file()}
-
-
-def void_description(
-    project: Project,
-    quads: list[pyoxigraph.Quad],
-    triples: list[pyoxigraph.Triple],
-    folder: Path,
-    url: str,
-    sparql_endpoint: str | None,
-    meta: dict[str, object],
-) -> bytes:
-    """VoID and DCAT: every statistic computed from the data and the files written."""
-    dataset = url + "void.ttl#dataset"
-    out: list[pyoxigraph.Triple] = []
-
-    def add(s: str, p: str, o: pyoxigraph.NamedNode | pyoxigraph.Literal) -> None:
-        out.append(pyoxigraph.Triple(pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), o))
-
-    def node(value: str) -> pyoxigraph.NamedNode:
-        return pyoxigraph.NamedNode(value)
-
-    def text(value: str, lang: str | None = "en") -> pyoxigraph.Literal:
-        return pyoxigraph.Literal(value, language=lang) if lang else pyoxigraph.Literal(value)
-
-    def number(value: int) -> pyoxigraph.Literal:
-        return pyoxigraph.Literal(str(value), datatype=node(XSD + "integer"))
-
-    add(dataset, RDF + "type", node(VOID + "Dataset"))
-    add(dataset, RDF + "type", node(DCAT + "Dataset"))
-    add(dataset, DCTERMS + "title", text(TITLE))
-    add(dataset, DCTERMS + "description", text(DESCRIPTION))
-    add(dataset, DCTERMS + "license", node(LICENSE))
-    add(dataset, DCTERMS + "creator", text("kgbuild developers", None))
-    add(dataset, OWL + "versionInfo", text(str(meta["version"]), None))
-    if meta["issued"]:
-        date = pyoxigraph.Literal(str(meta["issued"]), datatype=node(XSD + "date"))
-        add(dataset, DCTERMS + "issued", date)
-        add(dataset, DCTERMS + "modified", date)
-    add(dataset, VOID + "uriSpace", text(project.base, None))
-    add(dataset, VOID + "vocabulary", node(KG))
-    add(dataset, VOID + "feature", node("http://www.w3.org/ns/formats/N-Quads"))
-    if sparql_endpoint:
-        add(dataset, VOID + "sparqlEndpoint", node(sparql_endpoint))
-    subjects = {t.subject.value for t in triples}
-    add(dataset, VOID + "triples", number(len(triples)))
-    add(
-        dataset, VOID + "entities", number(len({s for s in subjects if s.startswith(project.base)}))
-    )
-    add(dataset, VOID + "distinctSubjects", number(len(subjects)))
-    add(dataset, VOID + "distinctObjects", number(len({t.object for t in triples})))
-    add(dataset, VOID + "properties", number(len({t.predicate.value for t in triples})))
-    classes = _class_counts(triples)
-    add(dataset, VOID + "classes", number(len(classes)))
-    for cls, n in sorted(classes.items()):
-        part = f"{dataset}-class-{hashlib.sha1(cls.encode()).hexdigest()[:12]}"
-        add(dataset, VOID + "classPartition", node(part))
-        add(part, VOID + "class", node(cls))
-        add(part, VOID + "entities", number(n))
-    properties: dict[str, int] = {}
-    for t in triples:
-        properties[t.predicate.value] = properties.get(t.predicate.value, 0) + 1
-    for prop, n in sorted(properties.items()):
-        part = f"{dataset}-property-{hashlib.sha1(prop.encode()).hexdigest()[:12]}"
-        add(dataset, VOID + "propertyPartition", node(part))
-        add(part, VOID + "property", node(prop))
-        add(part, VOID + "triples", number(n))
-    graphs: dict[str, int] = {}
-    for q in quads:
-        graphs[q.graph_name.value] = graphs.get(q.graph_name.value, 0) + 1
-    for graph, n in sorted(graphs.items()):
-        add(dataset, VOID + "subset", node(graph))
-        add(graph, RDF + "type", node(VOID + "Dataset"))
-        add(graph, VOID + "triples", number(n))
-    for q in quads:
-        if q.predicate.value == RDF + "type" and q.object.value == KG + "SourceDocument":
-            add(dataset, DCTERMS + "source", node(q.subject.value))
-    sizes = _sizes(folder)
-    for name in sorted(sizes):
-        media = _media_type(name)
-        if media is None:
-            continue
-        dist = f"{dataset}-download-{name}"
-        add(dataset, DCAT + "distribution", node(dist))
-        add(dist, RDF + "type", node(DCAT + "Distribution"))
-        add(dist, DCTERMS + "title", text(name, None))
-        add(dist, DCAT + "downloadURL", node(url + name))
-        add(dist, DCAT + "mediaType", node("https://www.iana.org/assignments/media-types/" + media))
-        add(
-            dist,
-            DCAT + "byteSize",
-            pyoxigraph.Literal(str(sizes[name]), datatype=node(XSD + "nonNegativeInteger")),
-        )
-        if name.endswith(".gz"):
-            add(
-                dist,
-                DCAT + "compressFormat",
-                node("https://www.iana.org/assignments/media-types/application/gzip"),
-            )
-        if name in DUMPS or name.endswith(".gz") or name == CANONICAL:
-            add(dataset, VOID + "dataDump", node(url + name))
-    add(dataset, SCHEMA + "url", node(url))
-    ordered = sorted(set(out), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return pyoxigraph.serialize(
-        ordered,
-        format=pyoxigraph.RdfFormat.TURTLE,  # type: ignore[no-any-return]
-        prefixes={k: v for k, v in prefixes(project.base).items()},
-    )
-
-
-def _media_type(name: str) -> str | None:
-    """The media type of a dump (gzipped or not), None for other files."""
-    plain = name.removesuffix(".gz")
-    if plain == CANONICAL:
-        return "application/n-quads"
-    if plain in DUMPS:
-        return DUMPS[plain][0]
-    return None
-
-
 def sha256sums(folder: Path) -> bytes:
     """A manifest `sha256sum -c` checks: every file of the release but the manifest itself."""
     lines = []
@@ -446,15 +295,3 @@ def _staging(out_dir: Path) -> Path:
             f"{out_dir.parent}: cannot create the release folder: {exc.strerror}",
             hint="choose a writable folder with --out",
         ) from None
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data)
-
-
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    """Switch ``out_dir`` to the finished release by one rename (see atomic.py): it becomes a
-    link to the staging folder beside it, and the release it showed before is removed."""
-    swap_folder(staging, out_dir)

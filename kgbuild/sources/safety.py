@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .errors import InputError, Location
-from .namespaces import OWL
+from kgbuild.errors import InputError, Location
+from kgbuild.namespaces import OWL
 
 MAX_EXPANSION = 10  # entity expansion may make the text at most this many times longer
 NEVER_FETCHES = "kgbuild never fetches or opens anything but the files it is given"

@@ -19,16 +19,23 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .errors import InputError, KGBuildError
+from kgbuild.errors import InputError, KGBuildError
 
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 N_TRIPLES = "application/n-triples"
 
 
 class PushError(KGBuildError):
-    """The store refused or did not take the data (exit 3)."""
+    """The store refused or did not take the data (exit 3); ``result``: what was sent and
+    what the store holds, when the counts were read back."""
 
     exit_code = 3
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, result: PushResult | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
 
 
 @dataclass
@@ -88,7 +95,7 @@ def _request(
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.read()  # type: ignore[no-any-return]
+                return response.read()
         except urllib.error.HTTPError as exc:
             body = exc.read()[:300].decode("utf-8", "replace").strip()
             if exc.code in RETRY_STATUS and attempt < retries:
@@ -123,10 +130,14 @@ def push(
     timeout: float = 60.0,
     retries: int = 4,
     wait: float = 0.5,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
     environ: dict[str, str] | None = None,
 ) -> PushResult:
-    """PUT every named graph of ``dump`` to ``endpoint``, then GET each back and count."""
+    """PUT every named graph of ``dump`` to ``endpoint``, then GET each back and count.
+
+    ``progress(graph, total)`` is called after each graph is sent. Raises PushError when a
+    request fails for good, or when the store holds other counts than were sent.
+    """
     graphs = graphs_of(dump)
     headers = {"Content-Type": N_TRIPLES}
     auth = auth_header(environ)
@@ -147,7 +158,7 @@ def push(
         )
         result.graphs[graph] = len(triples)
         if progress:
-            progress(graph)
+            progress(graph, len(graphs))
     read_headers = {"Accept": N_TRIPLES, **({"Authorization": auth} if auth else {})}
     for graph in graphs:
         data = _request(
@@ -163,4 +174,15 @@ def push(
         held = {str(t) for t in pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_TRIPLES)}
         result.held[graph] = len(held)
     result.retries = counter[0]
+    if not result.ok:
+        wrong = [
+            f"{graph or '(default graph)'}: {sent} sent, {result.held.get(graph)} held"
+            for graph, sent in result.graphs.items()
+            if result.held.get(graph) != sent
+        ]
+        raise PushError(
+            "the store does not hold what was sent:\n  " + "\n  ".join(wrong),
+            hint="another writer may have changed it; push again",
+            result=result,
+        )
     return result

@@ -1,26 +1,21 @@
-"""`kgbuild build`: load → evidence → build graphs → validate → write, as plain stages."""
+"""Assemble the dataset: the ontology, vocabularies, entities and every document's graph, as
+one sorted list of quads (documents read in worker processes, or taken from the build cache)."""
 
 from __future__ import annotations
 
-import shutil
-import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pyoxigraph
 
-from . import __version__
-from .atomic import CURRENT, link_outputs, new_generation, point
-from .cache import Cache, digest
-from .dumps import merged_triples, write_build_outputs
-from .errors import InputError, KGBuildError, Location, OutputError, ValidationFailed
-from .namespaces import KG, RDF, RDFS, VOCAB
-from .project import Project
-from .rdf import iri, quad, sorted_quads
-from .reasoning import closure_lines, entailed_lines, inferred_quads, ontology_schema
-from .records import Unit, Vocabulary
-from .sources import (
+from kgbuild import __version__
+from kgbuild.cache import Cache, digest
+from kgbuild.errors import InputError, KGBuildError, Location
+from kgbuild.graph.dumps import merged_triples
+from kgbuild.namespaces import KG, RDF, RDFS, VOCAB
+from kgbuild.project import Project
+from kgbuild.rdf import iri, quad, sorted_quads
+from kgbuild.sources.files import (
     DEFAULT_MAX_BYTES,
     document_ids,
     load_document,
@@ -28,8 +23,7 @@ from .sources import (
     load_vocabulary,
     turtle_quads,
 )
-from .store import write_store
-from .validate import ValidationReport, validate_quads
+from kgbuild.sources.records import Unit, Vocabulary
 
 NQ = pyoxigraph.RdfFormat.N_QUADS
 
@@ -43,18 +37,6 @@ class Assembly:
     documents: list[str]
     records: int
     mentions: int
-
-
-@dataclass
-class BuildResult:
-    """What a build made: counts for the summary, the validation report, the files written."""
-
-    assembly: Assembly
-    report: ValidationReport
-    counts: dict[str, int]
-    seconds: float
-    written: list[Path] = field(default_factory=list)
-    work: dict[str, int] = field(default_factory=dict)  # what the cache did not have
 
 
 def assemble(
@@ -205,15 +187,15 @@ def _load_documents_job(
 
 
 def _unit_from_entry(entry: dict[str, object]) -> Unit:
-    quads = list(pyoxigraph.parse(entry["nq"], pyoxigraph.RdfFormat.N_QUADS))  # type: ignore[arg-type]
+    quads = list(pyoxigraph.parse(entry["nq"], pyoxigraph.RdfFormat.N_QUADS))
     return Unit(
         graph=entry["graph"],
         quads=quads,
-        locations=entry["locations"],  # type: ignore[arg-type]
+        locations=entry["locations"],
         references=entry["references"],
-        records=entry["records"],  # type: ignore[arg-type]
+        records=entry["records"],
         mentions=entry["mentions"],
-    )  # type: ignore[arg-type]
+    )
 
 
 def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:
@@ -257,56 +239,6 @@ def default_modality(
                 )
             )
     return out
-
-
-def graph_nquads(quads: list[pyoxigraph.Quad]) -> dict[str, bytes]:
-    """Each named graph's N-Quads, in the order of ``quads``: the content that the reasoning
-    cache and the store's changed-graph check are keyed by."""
-    graphs: dict[str, list[pyoxigraph.Quad]] = {}
-    for q in quads:
-        graphs.setdefault(q.graph_name.value, []).append(q)
-    return {name: pyoxigraph.serialize(members, format=NQ) for name, members in graphs.items()}
-
-
-def infer(
-    assembly: Assembly,
-    project: Project,
-    cache: Cache | None = None,
-    chunks: dict[str, bytes] | None = None,
-) -> list[pyoxigraph.Quad]:
-    """The inferred graph that `kgbuild query --reason` adds (see reasoning.py).
-
-    The ontology's closure and each graph's entailments are cached under the hash of what
-    they were computed from, so a build after adding one document reasons about that one only.
-    ``chunks``: graph_nquads(assembly.quads), if the caller has it already.
-    """
-    cache = cache or Cache(None)
-    chunks = graph_nquads(assembly.quads) if chunks is None else chunks
-    ontology_graph = project.graph_iri("ontology")
-    graphs: dict[str, list[pyoxigraph.Quad]] = {}
-    for q in assembly.quads:
-        graphs.setdefault(q.graph_name.value, []).append(q)
-    schema_key = digest("schema", chunks.get(ontology_graph, b""))
-    schema = cache.get("schema", schema_key)
-    if schema is None:
-        schema = ontology_schema(graphs.get(ontology_graph, []))
-        cache.put("schema", schema_key, schema)
-    lines: set[str] = set()
-    asserted: set[str] = set()
-    for name, quads in graphs.items():
-        if name == ontology_graph:
-            continue
-        asserted.update(str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads)
-        key = digest(schema_key, chunks[name])
-        found = cache.get("entailed", key)
-        if found is None:
-            found = entailed_lines(quads, schema)
-            cache.did("graphs reasoned", 1)
-            cache.put("entailed", key, found)
-        lines |= found
-    return inferred_quads(
-        sorted((lines - asserted) | closure_lines(schema)), project.graph_iri("inferred")
-    )
 
 
 def count(
@@ -366,90 +298,3 @@ def count(
         "positions": instances("Membership"),
         "mentions": instances("Mention"),
     }
-
-
-def cache_folder(out: Path) -> Path:
-    return out.parent / f".{out.name}-cache"
-
-
-def build(
-    project: Project,
-    *,
-    out_dir: Path | None = None,
-    write: bool = True,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    workers: int = 2,
-    use_cache: bool = True,
-) -> BuildResult:
-    """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
-
-    Work whose inputs did not change since the last build into ``out_dir`` is taken from its
-    cache (``.<out_dir name>-cache`` beside it): a document's graph, and the validation of
-    unchanged batches.
-    Raises InputError for unreadable or malformed input, ValidationFailed when the data
-    violates the shapes; in both cases nothing is written and earlier outputs stay as they were.
-    """
-    started = time.perf_counter()
-    out = out_dir or project.dist_dir
-    # The cache sits beside the output folder, so that the output folder only ever holds
-    # outputs, and a failed build leaves it exactly as it was.
-    cache = Cache(cache_folder(out) if write and use_cache else None)
-    assembly = assemble(project, max_bytes, cache, workers)
-    report = validate_quads(
-        assembly.quads, project, assembly.locations, cache=cache, workers=workers
-    )
-    triples = merged_triples(assembly.quads)  # assembly.quads is already sorted
-    counts = count(assembly, project, triples)
-    result = BuildResult(assembly, report, counts, 0.0)
-    if not report.conforms:
-        result.seconds = time.perf_counter() - started
-        result.work = dict(cache.work)
-        failure = ValidationFailed(
-            f"the data violates the shapes: {report.violations} violation(s)\n"
-            + report.text(limit=50),
-            hint="fix the records named above; nothing was written",
-        )
-        failure.result = result  # type: ignore[attr-defined]
-        raise failure
-    if write:
-        # Everything goes into a new generation folder; one atomic rename then switches every
-        # output at once (see atomic.py): a failed or killed build changes nothing.
-        try:
-            generation = new_generation(out)
-        except OSError as exc:
-            raise OutputError(
-                f"{out}: cannot create the output folder: {exc.strerror}",
-                hint="choose a writable folder with --out",
-            ) from None
-        committed = False
-        try:
-            written = write_build_outputs(assembly.quads, project, generation, report, triples)
-            previous = out / CURRENT if (out / CURRENT).is_dir() else None
-            chunks = graph_nquads(assembly.quads)
-            store, replaced = write_store(
-                assembly.quads,
-                triples,
-                infer(assembly, project, cache, chunks),
-                generation,
-                chunks,
-                previous,
-            )
-            written.append(store)
-            if replaced:  # None: loaded from scratch; 0: the previous store as it was
-                cache.did("store graphs replaced", replaced)
-            point(out / CURRENT, generation)  # the commit
-            committed = True
-            link_outputs(out, generation, [path.name for path in written])
-        except OSError as exc:
-            raise OutputError(
-                f"{out}: cannot write the outputs: {exc}",
-                hint="check free space and permissions"
-                + ("" if committed else "; nothing was replaced"),
-            ) from None
-        finally:
-            if not committed:
-                shutil.rmtree(generation, ignore_errors=True)
-        result.written = [out / path.name for path in written]
-    result.seconds = time.perf_counter() - started
-    result.work = dict(cache.work)
-    return result

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from .errors import KGBuildError, OutputError
+from kgbuild.errors import KGBuildError, OutputError
 
 STORE_DIR = "store"
 

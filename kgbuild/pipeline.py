@@ -1,0 +1,258 @@
+"""The front door: build, query, validate, publish and push, each taking the project first.
+
+This is the orchestrator. It runs the stages of the lower packages in order (sources →
+graph → validation → release) and is the only module that knows that order; no lower module
+imports it. ``import kgbuild`` gives these five functions; each `kgbuild` command is a thin
+call of one of them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph
+
+from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
+from kgbuild.cache import Cache
+from kgbuild.errors import OutputError, ValidationFailed
+from kgbuild.graph.assemble import Assembly, assemble, count
+from kgbuild.graph.dumps import REPORT_FILE, merged_triples, write_build_outputs
+from kgbuild.graph.reasoning import infer
+from kgbuild.graph.store import write_store
+from kgbuild.project import Project
+from kgbuild.rdf import graph_nquads
+from kgbuild.sources.files import DEFAULT_MAX_BYTES
+from kgbuild.validation.engine import validate_quads
+from kgbuild.validation.report import ValidationReport
+
+if TYPE_CHECKING:  # loaded by the calls that need them, not by `import kgbuild`
+    from kgbuild.graph.query import Outcome
+    from kgbuild.release.publish import Release
+    from kgbuild.release.push import PushResult
+    from kgbuild.validation.report import NewDataReport
+
+
+@dataclass
+class BuildResult:
+    """What a build made: counts for the summary, the validation report, the files written."""
+
+    assembly: Assembly
+    report: ValidationReport
+    counts: dict[str, int]
+    seconds: float
+    written: list[Path] = field(default_factory=list)
+    work: dict[str, int] = field(default_factory=dict)  # what the cache did not have
+    triples: list[pyoxigraph.Triple] = field(default_factory=list, repr=False)  # merged
+
+
+def _project(project: Project | str | Path) -> Project:
+    return project if isinstance(project, Project) else Project.at(project)
+
+
+def cache_folder(out: Path) -> Path:
+    """The build cache of an output folder: ``.<name>-cache`` beside it, so that the output
+    folder only ever holds outputs and a failed build leaves it exactly as it was."""
+    return out.parent / f".{out.name}-cache"
+
+
+def _validated(
+    project: Project, cache: Cache, max_bytes: int, workers: int, started: float
+) -> BuildResult:
+    """Assemble and validate (taking from ``cache`` what it has); raise ValidationFailed, with
+    the result, when the data violates the shapes."""
+    assembly = assemble(project, max_bytes, cache, workers)
+    report = validate_quads(
+        assembly.quads, project, assembly.locations, cache=cache, workers=workers
+    )
+    triples = merged_triples(assembly.quads)  # assembly.quads is sorted already
+    result = BuildResult(assembly, report, count(assembly, project, triples), 0.0)
+    result.triples = triples
+    if not report.conforms:
+        result.seconds = time.perf_counter() - started
+        result.work = dict(cache.work)
+        raise ValidationFailed(
+            f"the data violates the shapes: {report.violations} violation(s)\n"
+            + report.text(limit=50),
+            hint="fix the records named above; nothing was written",
+            result=result,
+        )
+    return result
+
+
+def build(
+    project: Project | str | Path,
+    *,
+    out_dir: Path | None = None,
+    write: bool = True,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int = 2,
+    use_cache: bool = True,
+) -> BuildResult:
+    """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
+
+    Work whose inputs did not change since the last build into ``out_dir`` is taken from its
+    cache (see cache_folder): a document's graph, each node's validation, each graph's
+    entailments. Raises InputError for unreadable or malformed input, ValidationFailed when
+    the data violates the shapes; in both cases nothing is written and earlier outputs stay
+    as they were.
+    """
+    started = time.perf_counter()
+    project = _project(project)
+    out = out_dir or project.dist_dir
+    cache = Cache(cache_folder(out) if write and use_cache else None)
+    result = _validated(project, cache, max_bytes, workers, started)
+    if write:
+        result.written = _write_outputs(result, project, out, cache)
+    result.seconds = time.perf_counter() - started
+    result.work = dict(cache.work)
+    return result
+
+
+def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cache) -> list[Path]:
+    """Everything goes into a new generation folder; one atomic rename then switches every
+    output at once (see atomic.py): a failed or killed build changes nothing."""
+    quads = result.assembly.quads
+    try:
+        generation = new_generation(out)
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot create the output folder: {exc.strerror}",
+            hint="choose a writable folder with --out",
+        ) from None
+    committed = False
+    try:
+        triples = result.triples
+        report = {REPORT_FILE: result.report.to_json().encode("utf-8")}
+        written = write_build_outputs(quads, project.base, generation, report, triples)
+        previous = out / CURRENT if (out / CURRENT).is_dir() else None
+        chunks = graph_nquads(quads)
+        store, replaced = write_store(
+            quads, triples, infer(quads, project, cache, chunks), generation, chunks, previous
+        )
+        written.append(store)
+        if replaced:  # None: loaded from scratch; 0: the previous store as it was
+            cache.did("store graphs replaced", replaced)
+        point(out / CURRENT, generation)  # the commit
+        committed = True
+        link_outputs(out, generation, [path.name for path in written])
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot write the outputs: {exc}",
+            hint="check free space and permissions"
+            + ("" if committed else "; nothing was replaced"),
+        ) from None
+    finally:
+        if not committed:
+            shutil.rmtree(generation, ignore_errors=True)
+    return [out / path.name for path in written]
+
+
+def publish(
+    project: Project | str | Path,
+    out_dir: Path | None = None,
+    *,
+    dist: Path | None = None,
+    url: str | None = None,
+    sparql_endpoint: str | None = None,
+    include_texts: bool = False,
+    issued: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    workers: int = 2,
+) -> Release:
+    """Write a linked-data release (default ``dist/release/``) of the validated dataset.
+
+    The dataset is the one `kgbuild build` made into ``dist``: its documents' graphs and their
+    validation come from that build's cache, so nothing is assembled or validated again cold
+    unless the inputs changed since. Raises ValidationFailed (nothing published) when the
+    data violates the shapes.
+    """
+    from kgbuild.release.info import read_release_info
+    from kgbuild.release.publish import DEFAULT_URL, write_release
+
+    started = time.perf_counter()
+    project = _project(project)
+    info = read_release_info(project)
+    cache = Cache(cache_folder(dist or project.dist_dir))
+    try:
+        result = _validated(project, cache, max_bytes, workers, started)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            exc.message.replace("violation(s)", "violation(s); nothing published", 1),
+            hint="run kgbuild build to see every problem",
+            result=exc.result,
+        ) from None
+    return write_release(
+        project,
+        result.assembly.quads,
+        out_dir or project.dist_dir / "release",
+        info,
+        url=url or DEFAULT_URL,
+        sparql_endpoint=sparql_endpoint,
+        include_texts=include_texts,
+        issued=issued,
+    )
+
+
+def query(
+    project: Project | str | Path,
+    text: str,
+    *,
+    dist: Path | None = None,
+    reason: bool = False,
+    params: dict[str, str] | None = None,
+) -> Outcome:
+    """Answer a SPARQL query (or the name of a saved question) over the built dataset.
+
+    ``params`` bind variables (``{"resource": "event:2023-10-27-horgos-shooting"}``), on top
+    of a saved question's defaults.
+    """
+    from kgbuild.graph.query import resolve, run_query
+    from kgbuild.graph.store import open_store
+
+    project = _project(project)
+    text, saved = resolve(text, None, project.queries_dir)
+    bindings = {**(saved.params if saved else {}), **(params or {})}
+    store = open_store(dist or project.dist_dir)
+    return run_query(store, text, base=project.base, reason=reason, params=bindings)
+
+
+def validate(
+    project: Project | str | Path,
+    files: list[Path],
+    *,
+    dist: Path | None = None,
+    alone: bool = False,
+    fmt: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> NewDataReport:
+    """Check new files (RDF, or curated YAML) against the shapes with the built dataset, and
+    report only the problems they add (see validation/newdata.py)."""
+    from kgbuild.validation.newdata import check_files
+
+    project = _project(project)
+    return check_files(
+        project, [Path(f) for f in files], dist=dist, alone=alone, fmt=fmt, max_bytes=max_bytes
+    )
+
+
+def push(
+    project: Project | str | Path,
+    endpoint: str,
+    *,
+    dist: Path | None = None,
+    timeout: float = 60.0,
+    retries: int = 4,
+    progress: Callable[[str, int], None] | None = None,
+) -> PushResult:
+    """Load the built dataset into a triple store, one Graph Store PUT per named graph, and
+    read every graph back; raises PushError when the store holds other counts."""
+    from kgbuild.release.push import push as push_dump
+
+    project = _project(project)
+    dump = (dist or project.dist_dir) / "dataset.nq"
+    return push_dump(dump, endpoint, timeout=timeout, retries=retries, progress=progress)

@@ -1,0 +1,149 @@
+"""The README's examples are what kgbuild prints and does now.
+
+Every ```text block of the README that shows `$ kgbuild build|query|validate|publish` is run,
+in process, in a copy of the project (with that copy as the working folder), and the printed
+output is compared with the README's, line by line. In the README, a line "..." stands for any
+number of lines, a line ending in "..." or "...]" for any line that starts with what comes
+before, and durations ("2.07 s") may differ. `serve` and `push` need a server: the tests of
+those commands check their output instead (test_serve.py, test_push.py).
+
+The README's Python example (the block after "## Use kgbuild from Python") is run as it is.
+
+After a change to the data or to what a command prints, regenerate the blocks with
+``KGBUILD_UPDATE_README=1 python -m pytest tests/test_readme.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kgbuild.cli import main
+from tests.conftest import ROOT
+
+README = ROOT / "README.md"
+RUN = ("build", "query", "validate", "publish")
+_BLOCK = re.compile(r"```text\n(.*?)```", re.DOTALL)
+_SECONDS = re.compile(r"\d+\.\d+ s\b")
+
+
+def examples() -> list[tuple[str, list[str]]]:
+    """(command line, expected output lines) for each `$ kgbuild <RUN>` of the README."""
+    out = []
+    for block in _BLOCK.findall(README.read_text(encoding="utf-8")):
+        command: str | None = None
+        expected: list[str] = []
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                if command:
+                    out.append((command, expected))
+                words = line[2:].split()
+                command = line[2:] if words[:1] == ["kgbuild"] and words[1] in RUN else None
+                expected = []
+            elif command is not None:
+                expected.append(line)
+        if command:
+            out.append((command, expected))
+    # a blank line between two commands of a block only separates them
+    return [(command, _trimmed(expected)) for command, expected in out]
+
+
+def _trimmed(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    """Whether ``actual`` fits ``expected`` with its elisions (see the module's doc)."""
+
+    def same(want: str, got: str) -> bool:
+        want, got = _SECONDS.sub("N s", want), _SECONDS.sub("N s", got)
+        for cut in ("...]", "..."):
+            if want.rstrip().endswith(cut) and want.strip() not in ("...",):
+                return got.startswith(want.rstrip()[: -len(cut)])
+        return want == got
+
+    def fit(i: int, j: int) -> bool:
+        if i == len(expected):
+            return j == len(actual)
+        if expected[i].strip() == "...":
+            return any(fit(i + 1, k) for k in range(j, len(actual) + 1))
+        return j < len(actual) and same(expected[i], actual[j]) and fit(i + 1, j + 1)
+
+    return fit(0, 0)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A copy of the project, with nothing built yet, as the working folder."""
+    root = tmp_path_factory.mktemp("readme")
+    for folder in ("ontology", "shapes", "data", "queries", "tests/fixtures"):
+        shutil.copytree(ROOT / folder, root / folder)
+    before = Path.cwd()
+    os.chdir(root)
+    try:
+        yield root
+    finally:
+        os.chdir(before)
+
+
+def run(command: str) -> list[str]:
+    result = CliRunner().invoke(main, shlex.split(command)[1:])
+    return result.output.splitlines()
+
+
+def test_readme_has_examples_of_every_command_it_runs() -> None:
+    shown = {command.split()[1] for command, _ in examples()}
+    assert shown == set(RUN)
+
+
+def test_readme_examples_print_what_kgbuild_prints(workdir: Path) -> None:
+    """Run in README order: the first `kgbuild build` builds the copy."""
+    found = [(command, expected, run(command)) for command, expected in examples()]
+    if os.environ.get("KGBUILD_UPDATE_README") == "1":
+        _update(found)
+        pytest.skip("README examples regenerated: review the diff")
+    wrong = [
+        f"$ {command}\nREADME:\n" + "\n".join(expected) + "\nprinted:\n" + "\n".join(actual)
+        for command, expected, actual in found
+        if not matches(expected, actual)
+    ]
+    assert not wrong, "\n\n".join(wrong)
+
+
+def _update(found: list[tuple[str, list[str], list[str]]]) -> None:
+    """Write what was printed into the README, keeping each block's elided lines elided."""
+    text = README.read_text(encoding="utf-8")
+    for command, expected, actual in found:
+        old = "\n".join([f"$ {command}", *expected]) + "\n"
+        if matches(expected, actual):
+            continue
+        keep = actual if len(actual) <= 12 else [*actual[:4], "..."]
+        text = text.replace(old, "\n".join([f"$ {command}", *keep]) + "\n", 1)
+    README.write_text(text, encoding="utf-8")
+
+
+def test_readme_python_example_runs(workdir: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Use kgbuild from Python", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code, "no ```python block in README's 'Use kgbuild from Python'"
+    done = subprocess.run(
+        [sys.executable, "-c", code.group(1)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "events" in done.stdout and "disagreement" in done.stdout, done.stdout
