@@ -343,6 +343,11 @@ def validate(
     help="Include the full source texts of documents whose license allows it.",
 )
 @click.option(
+    "--include-drafts",
+    is_flag=True,
+    help="Include documents still marked as drafts (kgbuild draft; left out by default).",
+)
+@click.option(
     "--issued",
     default=None,
     metavar="YYYY-MM-DD",
@@ -354,6 +359,7 @@ def publish(
     url: str,
     sparql_endpoint: str | None,
     include_texts: bool,
+    include_drafts: bool,
     issued: str | None,
 ) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
@@ -365,7 +371,8 @@ def publish(
     DCAT, statistics computed from the data); docs/ontology.html (pyLODE); a static website
     (index.html, a page per resource and class, each resource also as .ttl and .jsonld);
     release.json (commit, input checksums, tool versions) and SHA256SUMS. Full source texts are
-    left out unless --include-texts and the document's license allows them. Same inputs, same
+    left out unless --include-texts and the document's license allows them; documents still
+    marked as drafts (kgbuild draft) are left out unless --include-drafts. Same inputs, same
     bytes; a failed run leaves the previous release untouched.
 
     \b
@@ -380,8 +387,14 @@ def publish(
         url=url,
         sparql_endpoint=sparql_endpoint,
         include_texts=include_texts,
+        include_drafts=include_drafts,
         issued=issued,
     )
+    if release.drafts_left_out:
+        click.echo(
+            f"left out {len(release.drafts_left_out)} draft document(s) not yet reviewed "
+            "(--include-drafts publishes them)"
+        )
     click.echo(
         f"wrote {len(release.files)} files to {shown_path(release.folder)}: {release.triples} "
         f"triples ({release.quads} quads), {release.pages} resource pages"
@@ -546,7 +559,9 @@ def push(project: Project, endpoint: str, dist: Path | None, timeout: float, ret
 def _summary(result: Any, *, written: bool) -> None:
     c = result.counts
     click.echo(
-        f"{c['triples']} triples ({c['quads']} quads) from {c['sources']} sources: "
+        f"{c['triples']} triples ({c['quads']} quads) from {c['sources']} sources"
+        + (f" ({c['drafts']} drafts)" if c["drafts"] else "")
+        + ": "
         f"{c['events']} events, {c['agents']} agents, {c['places']} places, "
         f"{c['quantities']} quantities, {c['statements']} statements, "
         f"{c['positions']} positions, {c['mentions']} evidence mentions"

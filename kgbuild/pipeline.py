@@ -160,6 +160,7 @@ def publish(
     url: str | None = None,
     sparql_endpoint: str | None = None,
     include_texts: bool = False,
+    include_drafts: bool = False,
     issued: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
@@ -168,7 +169,8 @@ def publish(
 
     The dataset is the one `kgbuild build` made into ``dist``: its documents' graphs and their
     validation come from that build's cache, so nothing is assembled or validated again cold
-    unless the inputs changed since. Raises ValidationFailed (nothing published) when the
+    unless the inputs changed since. Documents still marked as drafts are left out unless
+    ``include_drafts``. Raises ValidationFailed (nothing published) when the
     data violates the shapes.
     """
     from kgbuild.release.info import read_release_info
@@ -194,6 +196,7 @@ def publish(
         url=url or DEFAULT_URL,
         sparql_endpoint=sparql_endpoint,
         include_texts=include_texts,
+        include_drafts=include_drafts,
         issued=issued,
     )
 

@@ -3,6 +3,7 @@ one sorted list of quads (documents read in worker processes, or taken from the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -241,6 +242,19 @@ def default_modality(
     return out
 
 
+DRAFT = VOCAB + "status/draft"
+
+
+def draft_sources(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> set[str]:
+    """The sources whose facts were drafted by `kgbuild draft` and not yet reviewed
+    (``kg:curationStatus status:draft``)."""
+    return {
+        t.subject.value
+        for t in triples
+        if t.predicate.value == KG + "curationStatus" and t.object.value == DRAFT
+    }
+
+
 def count(
     assembly: Assembly, project: Project, triples: list[pyoxigraph.Triple] | None = None
 ) -> dict[str, int]:
@@ -297,4 +311,5 @@ def count(
         "statements": instances("Statement", "Speech"),
         "positions": instances("Membership"),
         "mentions": instances("Mention"),
+        "drafts": len(draft_sources(triples)),
     }

@@ -27,6 +27,7 @@ import pyoxigraph
 from kgbuild import __version__
 from kgbuild.atomic import swap_folder, write_file
 from kgbuild.errors import OutputError
+from kgbuild.graph.assemble import draft_sources
 from kgbuild.graph.dumps import canonical_json, merged_triples, serialize_dataset, serialize_graph
 from kgbuild.namespaces import DCTERMS, KG, OWL, RDF, RDFS, XSD, prefixes
 from kgbuild.project import Project
@@ -49,6 +50,7 @@ class Release:
     pages: int = 0
     texts_included: list[str] = field(default_factory=list)
     texts_left_out: list[str] = field(default_factory=list)
+    drafts_left_out: list[str] = field(default_factory=list)  # source IRIs
 
 
 def write_release(
@@ -60,15 +62,22 @@ def write_release(
     url: str = DEFAULT_URL,
     sparql_endpoint: str | None = None,
     include_texts: bool = False,
+    include_drafts: bool = False,
     issued: str | None = None,
 ) -> Release:
     """Write the release folder from the validated dataset's ``quads`` (sorted_quads order).
+
+    The graphs of documents still marked as drafts (`kgbuild draft`, not yet reviewed) are
+    left out unless ``include_drafts``.
 
     The folder is made beside ``out_dir`` and swapped into place by one rename (atomic.py):
     a failed or killed run leaves the previous release as it was.
     """
     if not url.endswith("/"):
         url += "/"
+    drafts: list[str] = []
+    if not include_drafts:
+        quads, drafts = _without_drafts(quads, project)
     quads, included, left_out = _release_quads(quads, include_texts)
     triples = merged_triples(quads)
     release = Release(
@@ -77,6 +86,7 @@ def write_release(
         quads=len(quads),
         texts_included=included,
         texts_left_out=left_out,
+        drafts_left_out=drafts,
     )
     staging: Path | None = _staging(out_dir)
     try:
@@ -132,6 +142,15 @@ def write_release(
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return release
+
+
+def _without_drafts(
+    quads: list[pyoxigraph.Quad], project: Project
+) -> tuple[list[pyoxigraph.Quad], list[str]]:
+    """The dataset without the named graphs of draft documents, and those documents."""
+    drafts = sorted(draft_sources(quads))
+    graphs = {project.graph_iri(source.rsplit("/", 1)[-1]) for source in drafts}
+    return [q for q in quads if q.graph_name.value not in graphs], drafts
 
 
 def _release_quads(
