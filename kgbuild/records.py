@@ -41,6 +41,7 @@ CONCEPT_SCHEMES = {
     "modality": "modality",
     "role": "role",
     "partOfMonth": "part",
+    "curationStatus": "status",  # draft or reviewed (kgbuild draft)
 }
 _SCHEMA_DATES = {
     "date": ("startDate", "endDate"),
