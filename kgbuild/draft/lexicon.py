@@ -141,3 +141,9 @@ def _class_labels(path: Path) -> dict[str, str]:
     except (SyntaxError, OSError) as exc:
         raise KGBuildError(f"{path}: cannot read the ontology: {exc}") from None
     return out
+
+
+def load_words(project: Project, language: str) -> list[str]:
+    """The lexicon's function words of ``language`` (for language detection)."""
+    path = project.ontology_dir / "lexicon" / f"{language}.yaml"
+    return [str(w) for w in _read(path).get("function_words") or []]
