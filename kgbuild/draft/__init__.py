@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .compat import Project
 from .drafting import Drafter, detect_language
-from .files import check_id, check_published, new_id, read_input, write_all, MAX_BYTES
+from .files import MAX_BYTES, check_id, check_published, new_id, read_input, write_all
 from .model import Draft
 from .review import review_html
 from .text import slug
@@ -38,10 +38,17 @@ def draft_text(
     drafter = drafter or Drafter(project, language, exclude=doc_id)
     draft = drafter.draft(doc_id, text, published, detected)
     if language is None:
-        draft.messages.insert(0, "the language could not be told (not en, sv, sr or de?); drafted with the rules that need no words")
+        draft.messages.insert(
+            0,
+            "the language could not be told (not en, sv, sr or de?); drafted with the rules that need no words",
+        )
     for n, event in enumerate(draft.events, start=1):
         event.id = f"event/{doc_id}/{n:02d}-{slug(event.cls)}"
-        words = " ".join(draft.text[event.triggers[0].start : event.triggers[0].end].split()) if event.triggers else ""
+        words = (
+            " ".join(draft.text[event.triggers[0].start : event.triggers[0].end].split())
+            if event.triggers
+            else ""
+        )
         what = drafter.lexicon.class_labels.get(event.cls, event.cls)
         event.label = f"{what} (draft: “{words}”)" if words else f"{what} (draft)"
     return draft
@@ -95,7 +102,9 @@ def draft_file(
         "dates": len(draft.dates),
         "events": len(draft.events),
     }
-    return DraftResult(draft, text_path, yaml_path, review_path, time.perf_counter() - began, counts)
+    return DraftResult(
+        draft, text_path, yaml_path, review_path, time.perf_counter() - began, counts
+    )
 
 
 def review_file(project: Project, doc_id: str) -> Path:
@@ -105,7 +114,9 @@ def review_file(project: Project, doc_id: str) -> Path:
     if not text_path.exists():
         from .compat import InputError
 
-        raise InputError(text_path, f"no document {doc_id}", hint="give the id of a file in data/documents/")
+        raise InputError(
+            text_path, f"no document {doc_id}", hint="give the id of a file in data/documents/"
+        )
     text, _, _ = read_input(text_path, None)
     draft = draft_text(project, text, doc_id=doc_id)
     path = project.dist_dir / "review" / f"{doc_id}.html"

@@ -61,14 +61,30 @@ class DateFinder:
         self.patterns = [
             # ranges: from 27 October to 8 November 2023; from October 27 to November 8;
             # 11. bis 21. März 2024; between 23 and 26 September 2014; 23-26 September
-            ("range", re.compile(
-                rf"{b}(?:(?:{fr}|{between})\s+)?(?:{dm(1)}|{md(1)}){g(y, n='y1')}?\s*(?:{to}|{and_}|[-–])\s*(?:{dm(2)}|{md(2)}){g(y, n='y2')}?(?!\w)"
-            )),
-            ("range", re.compile(
-                rf"{b}(?:(?:{fr}|{between})\s+)?{g(d, n='d1')}\s*(?:{to}|{and_}|[-–])\s*{dm(2)}{g(y, n='y2')}?(?!\w)"
-            )),
-            ("numeric", re.compile(r"(?<![\w.])(?P<d1>[0-3]?\d)\.\s?(?P<m1>[01]?\d)\.\s?(?P<y1>(?:19|20)\d\d)\.?(?![\w])")),
-            ("iso", re.compile(r"(?<![\w-])(?P<y1>(?:19|20)\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)(?![\w-])")),
+            (
+                "range",
+                re.compile(
+                    rf"{b}(?:(?:{fr}|{between})\s+)?(?:{dm(1)}|{md(1)}){g(y, n='y1')}?\s*(?:{to}|{and_}|[-–])\s*(?:{dm(2)}|{md(2)}){g(y, n='y2')}?(?!\w)"
+                ),
+            ),
+            (
+                "range",
+                re.compile(
+                    rf"{b}(?:(?:{fr}|{between})\s+)?{g(d, n='d1')}\s*(?:{to}|{and_}|[-–])\s*{dm(2)}{g(y, n='y2')}?(?!\w)"
+                ),
+            ),
+            (
+                "numeric",
+                re.compile(
+                    r"(?<![\w.])(?P<d1>[0-3]?\d)\.\s?(?P<m1>[01]?\d)\.\s?(?P<y1>(?:19|20)\d\d)\.?(?![\w])"
+                ),
+            ),
+            (
+                "iso",
+                re.compile(
+                    r"(?<![\w-])(?P<y1>(?:19|20)\d\d)-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)(?![\w-])"
+                ),
+            ),
             ("day", re.compile(rf"{b}(?:{dm(1)}|{md(1)}){g(y, n='y1')}?(?!\w)")),
             ("part", re.compile(rf"(?<!\w)(?P<p>{part})\s+{g(m, n='m1')}{g(y, n='y1')}?(?!\w)")),
             ("month", re.compile(rf"(?<!\w){g(m, n='m1')}\s*,?\s*(?P<y1>{year})\.?(?!\w)")),
@@ -126,7 +142,11 @@ class DateFinder:
 
     def _values(self, kind: str, match: re.Match[str], view: View) -> list[tuple[str, Any]]:
         gd = {k.rstrip("x"): v for k, v in match.groupdict().items() if v is not None}
-        month = lambda key: self.months.get(gd.get(key) or "") if not (gd.get(key) or "").isdigit() else int(gd[key])  # noqa: E731
+        month = lambda key: (
+            self.months.get(gd.get(key) or "")
+            if not (gd.get(key) or "").isdigit()
+            else int(gd[key])
+        )
         if kind == "range":
             m2 = month("m2")
             m1 = month("m1") or m2

@@ -53,7 +53,9 @@ class Drafter:
         entities = self._entities(text, spans)
         dates = self.dates.find(view, published)
         if published_span:
-            dates = [d for d in dates if not (d.start < published_span[1] and published_span[0] < d.end)]
+            dates = [
+                d for d in dates if not (d.start < published_span[1] and published_span[0] < d.end)
+            ]
         toks = tokens(view, spans)
         headings = {k for k, s in enumerate(spans) if s.heading}
         date_view = []
@@ -89,11 +91,19 @@ class Drafter:
     def _entities(self, text: str, spans: list[Any]) -> list[Entity]:
         doc = self.matcher.doc(text)
         starts = {s.start for s in spans}
-        sentence_starts = {t.i for t in doc if t.idx in starts or (t.i > 0 and "\n" in doc[t.i - 1].text)}
+        sentence_starts = {
+            t.i for t in doc if t.idx in starts or (t.i > 0 and "\n" in doc[t.i - 1].text)
+        }
         for t in doc:
-            if t.i == 0 or (t.i > 0 and (doc[t.i - 1].text.strip() == "" and "\n" in doc[t.i - 1].text)):
+            if t.i == 0 or (
+                t.i > 0 and (doc[t.i - 1].text.strip() == "" and "\n" in doc[t.i - 1].text)
+            ):
                 sentence_starts.add(t.i)
-            if t.i > 0 and doc[t.i - 1].text in ("“", '"', "„", "–", "-") and (t.i - 1) in sentence_starts:
+            if (
+                t.i > 0
+                and doc[t.i - 1].text in ("“", '"', "„", "–", "-")
+                and (t.i - 1) in sentence_starts
+            ):
                 sentence_starts.add(t.i)
         by_id: dict[str, Entity] = {}
         taken: set[int] = set()
@@ -101,7 +111,9 @@ class Drafter:
             known = self.gazetteer.entities[entity_id]
             entity = by_id.get(entity_id)
             if entity is None:
-                entity = by_id[entity_id] = Entity(entity_id, known.kind, known.type, known.label, False)
+                entity = by_id[entity_id] = Entity(
+                    entity_id, known.kind, known.type, known.label, False
+                )
             span = doc[start:end]
             entity.mentions.append((span.start_char, span.end_char))
             taken.update(range(start, end))

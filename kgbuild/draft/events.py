@@ -27,7 +27,16 @@ MEASURE_CLASS = {
     "activities": "TrainingProgramme",
     "participants": "TrainingProgramme",
 }
-NOT_SIMULATED = {"JointExercise", "ExercisePhase", "ExerciseDesignMeeting", "Debriefing", "Meeting", "TrainingProgramme", "Statement", "Speech"}
+NOT_SIMULATED = {
+    "JointExercise",
+    "ExercisePhase",
+    "ExerciseDesignMeeting",
+    "Debriefing",
+    "Meeting",
+    "TrainingProgramme",
+    "Statement",
+    "Speech",
+}
 MODALITY_REACH = 6  # tokens between a modality cue and its trigger
 
 
@@ -36,7 +45,12 @@ class EventFinder:
         self.lexicon = lexicon
         self.infl = lexicon.inflections
         self.triggers = sorted(
-            ((f, cls) for cls, forms in lexicon.grouped("events").items() for f in forms if f.words),
+            (
+                (f, cls)
+                for cls, forms in lexicon.grouped("events").items()
+                for f in forms
+                if f.words
+            ),
             key=lambda fc: (-len(fc[0].words), fc[1]),
         )
         self.modality = sorted(
@@ -70,7 +84,11 @@ class EventFinder:
         return sorted(out)
 
     def speech_hits(self, toks: list[Token]) -> list[int]:
-        return [i for i, t in enumerate(toks) if t.sentence >= 0 and any(self._match(toks, i, f) for f in self.speech)]
+        return [
+            i
+            for i, t in enumerate(toks)
+            if t.sentence >= 0 and any(self._match(toks, i, f) for f in self.speech)
+        ]
 
     def modality_of(self, toks: list[Token], i: int, cls: str) -> str | None:
         sentence = toks[i].sentence
@@ -111,7 +129,12 @@ class EventFinder:
             if k in headings or cls in ("Statement", "Speech"):
                 continue
             s, e = view.span(toks[i].start, toks[end - 1].end)
-            event = Event(cls, self.modality_of(toks, i, cls), [(spans[k].start, spans[k].end)], [Trigger(s, e, cls)])
+            event = Event(
+                cls,
+                self.modality_of(toks, i, cls),
+                [(spans[k].start, spans[k].end)],
+                [Trigger(s, e, cls)],
+            )
             candidates.append(event)
             by_sentence.setdefault(k, []).append(event)
         # figures go to an event of their measure's class in their sentence, else one is made
@@ -124,9 +147,14 @@ class EventFinder:
                 target = min(here, key=lambda ev: abs(ev.triggers[0].start - figure.start))
             if target is None:
                 span = spans[k]
-                trigger_tok = next((x for x, t in enumerate(toks) if view.span(t.start, t.end)[0] >= figure.start), 0)
+                trigger_tok = next(
+                    (x for x, t in enumerate(toks) if view.span(t.start, t.end)[0] >= figure.start),
+                    0,
+                )
                 target = Event(
-                    wanted or "Event", self.modality_of(toks, trigger_tok, wanted or "Event"), [(span.start, span.end)],
+                    wanted or "Event",
+                    self.modality_of(toks, trigger_tok, wanted or "Event"),
+                    [(span.start, span.end)],
                     [Trigger(figure.start, figure.end, wanted or "Event")],
                 )
                 candidates.append(target)
@@ -134,7 +162,9 @@ class EventFinder:
             target.figures.append(figure)
         # statements: one per speaker (a person or organisation next to a speech verb)
         statements: dict[str, Event] = {}
-        for i in self.speech_hits(toks) + [i for i, _, c in self.trigger_hits(toks, view) if c in ("Statement", "Speech")]:
+        for i in self.speech_hits(toks) + [
+            i for i, _, c in self.trigger_hits(toks, view) if c in ("Statement", "Speech")
+        ]:
             k = toks[i].sentence
             if k in headings:
                 continue
@@ -154,12 +184,21 @@ class EventFinder:
         # dates go to the nearest event of their sentence, else of their paragraph
         for hit in dates:
             k = sentence_of(hit.start)
-            here = [ev for ev in by_sentence.get(k, []) if ev.cls != "Statement" or hit.role == "date"]
+            here = [
+                ev for ev in by_sentence.get(k, []) if ev.cls != "Statement" or hit.role == "date"
+            ]
             if not here:
                 line = spans[k].line if k >= 0 else -1
-                here = [ev for j, evs in by_sentence.items() if j >= 0 and spans[j].line == line for ev in evs]
+                here = [
+                    ev
+                    for j, evs in by_sentence.items()
+                    if j >= 0 and spans[j].line == line
+                    for ev in evs
+                ]
             if here:
-                target = min(here, key=lambda ev: min(abs(t.start - hit.start) for t in ev.triggers))
+                target = min(
+                    here, key=lambda ev: min(abs(t.start - hit.start) for t in ev.triggers)
+                )
                 target.dates.append(hit)
         merged = _merge(candidates)
         for event in merged:
@@ -170,7 +209,7 @@ class EventFinder:
 def _nearest_agent(entities: list[Entity], sentence: Sentence, at: int) -> Entity | None:
     best = None
     for entity in entities:
-        if not (entity.kind in ("person", "org")):
+        if entity.kind not in ("person", "org"):
             continue
         for s, e in entity.mentions:
             if sentence.start <= s < sentence.end:

@@ -17,7 +17,9 @@ SEED_ID = re.compile(r"^(\d{3})_[0-9a-f]{16}$")
 MAX_BYTES = 1_000_000
 
 
-def read_input(source: Path | None, data: bytes | None, max_bytes: int = MAX_BYTES) -> tuple[str, bytes, Path]:
+def read_input(
+    source: Path | None, data: bytes | None, max_bytes: int = MAX_BYTES
+) -> tuple[str, bytes, Path]:
     """The article's text and bytes: from ``source``, or ``data`` (standard input)."""
     where = source if source is not None else Path("<stdin>")
     if data is None:
@@ -32,7 +34,9 @@ def read_input(source: Path | None, data: bytes | None, max_bytes: int = MAX_BYT
                 )
             data = source.read_bytes()
         except IsADirectoryError:
-            raise InputError(where, "is a folder, not a text file", hint="give the article's .txt file") from None
+            raise InputError(
+                where, "is a folder, not a text file", hint="give the article's .txt file"
+            ) from None
         except OSError as exc:
             raise InputError(where, f"cannot read: {exc.strerror}", hint="check the path") from None
     if len(data) > max_bytes:
@@ -59,7 +63,11 @@ def read_input(source: Path | None, data: bytes | None, max_bytes: int = MAX_BYT
         ) from None
     controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t")
     if controls > max(3, len(text) // 100):
-        raise InputError(where, "looks binary (control characters), not text", hint="save the article as plain UTF-8 text")
+        raise InputError(
+            where,
+            "looks binary (control characters), not text",
+            hint="save the article as plain UTF-8 text",
+        )
     return text, data, where
 
 
@@ -78,9 +86,7 @@ def new_id(project: Project, data: bytes) -> str:
     """The next number of the NNN_<16 hex> scheme and the first 16 hex digits of the text's
     SHA-256."""
     numbers = [
-        int(m.group(1))
-        for p in project.documents_dir.glob("*.txt")
-        if (m := SEED_ID.match(p.stem))
+        int(m.group(1)) for p in project.documents_dir.glob("*.txt") if (m := SEED_ID.match(p.stem))
     ]
     return f"{(max(numbers) + 1) if numbers else 0:03d}_{hashlib.sha256(data).hexdigest()[:16]}"
 
@@ -93,7 +99,9 @@ def check_id(project: Project, doc_id: str, force: bool) -> None:
             hint="use lower-case letters, digits, '_' and '-' only",
         )
     existing = [
-        p for p in (project.documents_dir / f"{doc_id}.txt", project.documents_dir / f"{doc_id}.yaml") if p.exists()
+        p
+        for p in (project.documents_dir / f"{doc_id}.txt", project.documents_dir / f"{doc_id}.yaml")
+        if p.exists()
     ]
     if existing and not force:
         raise InputError(
@@ -117,7 +125,10 @@ def write_all(files: dict[Path, bytes]) -> None:
     except OSError as exc:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {exc.filename}: {exc.strerror}", hint="check the folder's permissions and free space") from None
+        raise OutputError(
+            f"cannot write {exc.filename}: {exc.strerror}",
+            hint="check the folder's permissions and free space",
+        ) from None
     done: list[tuple[Path, bytes | None]] = []
     try:
         for tmp, path in staged:
@@ -132,4 +143,6 @@ def write_all(files: dict[Path, bytes]) -> None:
                 path.write_bytes(previous)
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {exc.filename}: {exc.strerror}; nothing was changed") from None
+        raise OutputError(
+            f"cannot write {exc.filename}: {exc.strerror}; nothing was changed"
+        ) from None

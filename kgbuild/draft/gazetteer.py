@@ -40,7 +40,9 @@ class Gazetteer:
         return KINDS.get(entity_id.split("/", 1)[0])
 
 
-def load(project: Project, exclude: str | None = None, exonyms: dict[str, Any] | None = None) -> Gazetteer:
+def load(
+    project: Project, exclude: str | None = None, exonyms: dict[str, Any] | None = None
+) -> Gazetteer:
     """The gazetteer of ``project``, leaving out the curated file of document ``exclude`` (the
     one being drafted, whose old facts must not feed its new draft)."""
     entities: dict[str, Known] = {}

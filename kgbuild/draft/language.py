@@ -9,7 +9,7 @@ import re
 from .text import fold
 
 SUPPORTED = ("en", "sv", "sr", "de")
-MIN_VOTES = 3
+MIN_VOTES = 2
 
 
 def stop_words(language: str, extra: list[str]) -> frozenset[str]:

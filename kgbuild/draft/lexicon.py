@@ -11,7 +11,7 @@ from typing import Any
 import pyoxigraph
 import yaml
 
-from .compat import KGBuildError, Project, VOCAB, InputError
+from .compat import VOCAB, InputError, KGBuildError, Project
 from .text import fold
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"

@@ -73,8 +73,11 @@ class NameFinder:
                     and _cap(doc[j + 1])
                 ):
                     j += 2
-                elif fold(t.text) in self.connectors and j + 1 < n and _cap(doc[j + 1]) and (
-                    j + 1 not in taken
+                elif (
+                    fold(t.text) in self.connectors
+                    and j + 1 < n
+                    and _cap(doc[j + 1])
+                    and (j + 1 not in taken)
                 ):
                     j += 1
                 else:
@@ -169,4 +172,22 @@ def _foreign(word: str) -> bool:
     folded = fold(word)
     if any(c in word for c in "ćčšžđ"):
         return True
-    return folded.endswith(("ic", "ija", "ovic", "ski", "ska", "ovo", "ovac", "grad", "ica", "aj", "as", "os", "ad", "in", "ac"))
+    return folded.endswith(
+        (
+            "ic",
+            "ija",
+            "ovic",
+            "ski",
+            "ska",
+            "ovo",
+            "ovac",
+            "grad",
+            "ica",
+            "aj",
+            "as",
+            "os",
+            "ad",
+            "in",
+            "ac",
+        )
+    )

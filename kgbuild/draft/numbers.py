@@ -27,19 +27,35 @@ class FigureFinder:
         self.infl = lexicon.inflections
         numbers = lexicon.numbers()
         f = lambda xs: [Form.of(x) for x in xs]  # noqa: E731
-        self.words = {Form.of(k).words[0]: v for k, v in (numbers.get("words") or {}).items() if len(Form.of(k).words) == 1}
-        self.multipliers = {Form.of(k).words[0]: v for k, v in (numbers.get("multipliers") or {}).items()}
+        self.words = {
+            Form.of(k).words[0]: v
+            for k, v in (numbers.get("words") or {}).items()
+            if len(Form.of(k).words) == 1
+        }
+        self.multipliers = {
+            Form.of(k).words[0]: v for k, v in (numbers.get("multipliers") or {}).items()
+        }
         self.one = {Form.of(k).words[0] for k in numbers.get("one") or []}
-        self.joiners = {Form.of(k).words[0] for k in numbers.get("joiners") or [] if Form.of(k).words}
+        self.joiners = {
+            Form.of(k).words[0] for k in numbers.get("joiners") or [] if Form.of(k).words
+        }
         self.grouping = set(numbers.get("grouping") or [])
         self.decimal = numbers.get("decimal", ".")
         self.compounds = bool(numbers.get("compounds"))
         self.qualifiers = sorted(
-            ((form, concept) for concept, forms in lexicon.grouped("qualifiers").items() for form in forms),
+            (
+                (form, concept)
+                for concept, forms in lexicon.grouped("qualifiers").items()
+                for form in forms
+            ),
             key=lambda fc: -len(fc[0].words),
         )
         self.vague = sorted(
-            ((form, concept) for concept, forms in lexicon.grouped("vague").items() for form in forms),
+            (
+                (form, concept)
+                for concept, forms in lexicon.grouped("vague").items()
+                for form in forms
+            ),
             key=lambda fc: -len(fc[0].words),
         )
         self.units = lexicon.grouped("units")
@@ -131,9 +147,13 @@ class FigureFinder:
             elif w in self.one and j + 1 < len(toks) and toks[j + 1].text in self.multipliers:
                 values.append(1.0)
                 kinds.append("n")
-            elif (w in self.joiners or w == "-") and values and j + 1 < len(toks) and (
-                toks[j + 1].text in self.words or toks[j + 1].text in self.multipliers
-            ) and toks[j].sentence == toks[j + 1].sentence:
+            elif (
+                (w in self.joiners or w == "-")
+                and values
+                and j + 1 < len(toks)
+                and (toks[j + 1].text in self.words or toks[j + 1].text in self.multipliers)
+                and toks[j].sentence == toks[j + 1].sentence
+            ):
                 j += 1
                 continue
             else:
@@ -211,11 +231,15 @@ class FigureFinder:
         return False
 
     def _is_people(self, word: str) -> bool:
-        return any(word_matches(word, f.words[0], f.prefix, self.infl) for f in self.people if f.words)
+        return any(
+            word_matches(word, f.words[0], f.prefix, self.infl) for f in self.people if f.words
+        )
 
     def _unit(self, word: str) -> str | None:
         for unit, forms in self.units.items():
-            if any(len(f.words) == 1 and word_matches(word, f.words[0], f.prefix, ()) for f in forms):
+            if any(
+                len(f.words) == 1 and word_matches(word, f.words[0], f.prefix, ()) for f in forms
+            ):
                 return unit
         return None
 
@@ -230,7 +254,9 @@ class FigureFinder:
                 return concept, first - k
         return "exact", first
 
-    def _noun_phrase(self, toks: list[Token], start: int) -> tuple[int, str | None, str | None, bool]:
+    def _noun_phrase(
+        self, toks: list[Token], start: int
+    ) -> tuple[int, str | None, str | None, bool]:
         """After a number: (end token of what it counts, item kind, unit, counts people)."""
         sentence = toks[start - 1].sentence if start else -1
         j = start
@@ -252,7 +278,11 @@ class FigureFinder:
                 break
             if self._is_people(toks[k].text):
                 return k + 1, None, None, True
-        end = j + 1 if j < len(toks) and toks[j].text.isalpha() and toks[j].sentence == sentence else j
+        end = (
+            j + 1
+            if j < len(toks) and toks[j].text.isalpha() and toks[j].sentence == sentence
+            else j
+        )
         return end, None, None, False
 
     def _item(self, toks: list[Token], j: int, sentence: int) -> tuple[str | None, int]:
@@ -345,9 +375,16 @@ class FigureFinder:
                 continue
             measure = self._measure(toks, i, end, measures)
             near = measure and any(
-                abs(m_k - i) <= 8 for m_k, m in measures if m == measure and toks[m_k].sentence == toks[i].sentence
+                abs(m_k - i) <= 8
+                for m_k, m in measures
+                if m == measure and toks[m_k].sentence == toks[i].sentence
             )
-            if measure and near and measure not in ("duration", "increase-percent", "share-percent", "group-size") and (item or people):
+            if (
+                measure
+                and near
+                and measure not in ("duration", "increase-percent", "share-percent", "group-size")
+                and (item or people)
+            ):
                 s, e = view.span(toks[i].start, toks[end - 1].end)
                 out.append(Figure(s, e, None, concept, measure, item, None))
             i += k

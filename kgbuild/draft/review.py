@@ -66,22 +66,37 @@ def review_html(draft: Draft) -> str:
         if ev.modality:
             details.append(f"modality: {escape(ev.modality)}")
         for d in ev.dates:
-            details.append(f"{escape(d.role)}: {escape(str(d.value if isinstance(d.value, str) else d.value.get('in', d.value.get('dayOfWeek', ''))))}")
+            details.append(
+                f"{escape(d.role)}: {escape(str(d.value if isinstance(d.value, str) else d.value.get('in', d.value.get('dayOfWeek', ''))))}"
+            )
         for f in ev.figures:
             number = "" if f.number is None else f" {f.number:g}"
             item = f" {f.item}" if f.item else ""
             details.append(f"{escape(f.measure)}{escape(item)}: {escape(f.qualifier)}{number}")
         for who in ([ev.speaker] if ev.speaker else []) + ev.participants + ev.places:
             details.append(escape(who))
-        records.append(_record(ev.id, "trigger", f"{escape(ev.cls)} — {escape(ev.label)}", details, first_anchor.get(ev.id)))
+        records.append(
+            _record(
+                ev.id,
+                "trigger",
+                f"{escape(ev.cls)} — {escape(ev.label)}",
+                details,
+                first_anchor.get(ev.id),
+            )
+        )
     for e in draft.entities:
         kind = "entity-new" if e.new else "entity-linked"
         status = f"new {escape(e.type)}" if e.new else f"linked ({escape(e.type)})"
-        records.append(_record(e.id, kind, f"{escape(e.label)} — {status}", [], first_anchor.get(e.id)))
+        records.append(
+            _record(e.id, kind, f"{escape(e.label)} — {status}", [], first_anchor.get(e.id))
+        )
     legend = "".join(
         f'<span class="{k}">{escape(label)}</span> ' for k, (_, label) in KINDS.items()
     )
-    style = "".join(f"mark.{k},span.{k}{{background:{c}}}li.{k}{{border-left:6px solid {c}}}" for k, (c, _) in KINDS.items())
+    style = "".join(
+        f"mark.{k},span.{k}{{background:{c}}}li.{k}{{border-left:6px solid {c}}}"
+        for k, (c, _) in KINDS.items()
+    )
     messages = "".join(f"<p class=note>{escape(m)}</p>" for m in draft.messages)
     return f"""<!DOCTYPE html>
 <html lang="{escape(draft.language)}">

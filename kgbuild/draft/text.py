@@ -133,7 +133,10 @@ def quote_at(text: str, start: int, end: int) -> str | dict[str, str]:
         prefix = text[begin:start]
         if prefix.strip() and _count(text, prefix + quote) == 1:
             return {"quote": quote, "prefix": prefix}
-    return {"quote": quote, "prefix": text[:start]}
+    # even everything before it occurs again later: lengthen the quote until it is unique
+    while end < len(text) and _count(text, text[:end]) > 1:
+        end += 1
+    return {"quote": text[start:end], "prefix": text[:start]}
 
 
 def _count(text: str, needle: str) -> int:
@@ -158,9 +161,7 @@ class Token:
     sentence: int
 
 
-_TOKEN = re.compile(
-    r"\d+(?:(?:[.,]|\s(?=\d{3}(?!\d)))\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|%|[^\w\s]"
-)
+_TOKEN = re.compile(r"\d+(?:(?:[.,]|\s(?=\d{3}(?!\d)))\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|%|[^\w\s]")
 
 
 def tokens(view: View, spans: list[Sentence]) -> list[Token]:

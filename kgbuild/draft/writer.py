@@ -39,7 +39,12 @@ def _block(record: dict[str, Any], indent: int) -> list[str]:
     pad = " " * indent
     lines = []
     for key, value in record.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and key == "quantities":
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, dict) for v in value)
+            and key == "quantities"
+        ):
             lines.append(f"{pad}{key}:")
             for item in value:
                 sub = _block(item, indent + 4)
@@ -68,7 +73,11 @@ def records(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "curationStatus": "draft",
     }
     if draft.headline:
-        headline = draft.headline if len(draft.headline) <= 160 else draft.headline[:157].rsplit(" ", 1)[0] + " …"
+        headline = (
+            draft.headline
+            if len(draft.headline) <= 160
+            else draft.headline[:157].rsplit(" ", 1)[0] + " …"
+        )
         document["headline"] = {draft.language: headline}
     document["inLanguage"] = draft.language
     if draft.published:
@@ -111,7 +120,9 @@ def _event(draft: Draft, event: Event) -> dict[str, Any]:
             q["itemKind"] = figure.item
         if figure.bound:
             number = figure.number
-            q[figure.bound] = int(number) if number is not None and float(number).is_integer() else number
+            q[figure.bound] = (
+                int(number) if number is not None and float(number).is_integer() else number
+            )
         if figure.unit:
             q["unit"] = figure.unit
         q["qualifier"] = figure.qualifier
@@ -143,7 +154,9 @@ def curated_yaml(draft: Draft) -> str:
     document, facts = records(draft)
     lines = [
         f"# Drafted by `kgbuild draft` from {draft.doc_id}.txt ({draft.language}). Every record is a",
-        "# proposal: check it against the text (dist/review/" + draft.doc_id + ".html shows where each",
+        "# proposal: check it against the text (dist/review/"
+        + draft.doc_id
+        + ".html shows where each",
         "# comes from), correct or delete it, then set curationStatus: reviewed.",
         "document:",
         *_block(document, 2),
