@@ -210,7 +210,7 @@ def main() -> int:
             if doc in gold:
                 seed_scores.update(score(project_dir, args.gold, [f"{doc}={doc}"])["per_document"])
         print(
-            "\n== seeds, leave-one-out, against the curated files (draft vs curated: tp/draft/curated)"
+            "\n== seeds, leave-one-out, against the curated files (draft vs curated: tp/draft/curated)"  # noqa: E501
         )
         for doc, row in curated.items():
             print(f"  {doc}: " + "; ".join(f"{k} {pr(*v)}" for k, v in row.items()))

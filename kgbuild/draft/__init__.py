@@ -40,7 +40,7 @@ def draft_text(
     if language is None:
         draft.messages.insert(
             0,
-            "the language could not be told (not en, sv, sr or de?); drafted with the rules that need no words",
+            "the language could not be told (not en, sv, sr or de?); drafted with the rules that need no words",  # noqa: E501
         )
     for n, event in enumerate(draft.events, start=1):
         event.id = f"event/{doc_id}/{n:02d}-{slug(event.cls)}"

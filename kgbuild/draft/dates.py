@@ -64,13 +64,13 @@ class DateFinder:
             (
                 "range",
                 re.compile(
-                    rf"{b}(?:(?:{fr}|{between})\s+)?(?:{dm(1)}|{md(1)}){g(y, n='y1')}?\s*(?:{to}|{and_}|[-–])\s*(?:{dm(2)}|{md(2)}){g(y, n='y2')}?(?!\w)"
+                    rf"{b}(?:(?:{fr}|{between})\s+)?(?:{dm(1)}|{md(1)}){g(y, n='y1')}?\s*(?:{to}|{and_}|[-–])\s*(?:{dm(2)}|{md(2)}){g(y, n='y2')}?(?!\w)"  # noqa: E501
                 ),
             ),
             (
                 "range",
                 re.compile(
-                    rf"{b}(?:(?:{fr}|{between})\s+)?{g(d, n='d1')}\s*(?:{to}|{and_}|[-–])\s*{dm(2)}{g(y, n='y2')}?(?!\w)"
+                    rf"{b}(?:(?:{fr}|{between})\s+)?{g(d, n='d1')}\s*(?:{to}|{and_}|[-–])\s*{dm(2)}{g(y, n='y2')}?(?!\w)"  # noqa: E501
                 ),
             ),
             (
@@ -142,7 +142,7 @@ class DateFinder:
 
     def _values(self, kind: str, match: re.Match[str], view: View) -> list[tuple[str, Any]]:
         gd = {k.rstrip("x"): v for k, v in match.groupdict().items() if v is not None}
-        month = lambda key: (
+        month = lambda key: (  # noqa: E731
             self.months.get(gd.get(key) or "")
             if not (gd.get(key) or "").isdigit()
             else int(gd[key])

@@ -211,7 +211,7 @@ def _nearest_agent(entities: list[Entity], sentence: Sentence, at: int) -> Entit
     for entity in entities:
         if entity.kind not in ("person", "org"):
             continue
-        for s, e in entity.mentions:
+        for s, e in entity.mentions:  # noqa: B007
             if sentence.start <= s < sentence.end:
                 distance = abs(s - at) - (1000 if entity.kind == "person" else 0)
                 if best is None or distance < best[0]:

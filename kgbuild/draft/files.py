@@ -107,7 +107,7 @@ def check_id(project: Project, doc_id: str, force: bool) -> None:
         raise InputError(
             existing[0],
             f"document {doc_id} exists already",
-            hint="pass --force to draft it again (its curated file is replaced), or choose another --id",
+            hint="pass --force to draft it again (its curated file is replaced), or choose another --id",  # noqa: E501
         )
 
 

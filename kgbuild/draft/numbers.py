@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .lexicon import Form, Lexicon
 from .model import Figure
-from .text import Token, View, word_matches
+from .text import Token, View, fold, word_matches
 
 YEAR = re.compile(r"^(19|20)\d\d$")
 
@@ -209,12 +209,15 @@ class FigureFinder:
             ):
                 return True  # an ordinal: "27. tog", "5. Bezirk"
             if YEAR.match(first.text) and number.end == number.first + 1:
-                nxt = toks[number.end].text if number.end < len(toks) else ""
-                if not self._is_people(nxt):
-                    return True
+                return True  # a year (a count of 1900-2099 would be written 2,000 or 2 000)
         if number.first > 0:
             before = toks[number.first - 1]
             if before.text in self.not_before or before.text in self.periods:
+                return True
+        raw = view.folded[last.end : last.end + 30].lstrip()
+        for form in self.not_after:
+            phrase = form.text.lower()
+            if raw.startswith(fold(phrase)) and not raw[len(phrase) : len(phrase) + 1].isalnum():
                 return True
         rest = " ".join(t.text for t in toks[number.end : number.end + 4])
         for form in self.not_after:
@@ -294,7 +297,7 @@ class FigureFinder:
                 for form in forms:
                     n = len(form.words)
                     window = [t.text for t in toks[k : k + n]]
-                    if len(window) == n and all(
+                    if len(window) == n and all(  # noqa: SIM102
                         word_matches(w, fw, form.prefix and x == n - 1, self.infl)
                         for x, (w, fw) in enumerate(zip(window, form.words, strict=True))
                     ):

@@ -55,7 +55,7 @@ def review_html(draft: Draft) -> str:
         anchor = _anchor(key)
         first_anchor.setdefault(record, anchor)
         parts.append(
-            f'<mark id="{anchor}" class="{kind}" title="{escape(KINDS[kind][1])}: {escape(record)}">'
+            f'<mark id="{anchor}" class="{kind}" title="{escape(KINDS[kind][1])}: {escape(record)}">'  # noqa: E501
             f'<a href="#r-{_anchor(record)}">{escape(text[s:e])}</a></mark>'
         )
         at = e
@@ -67,7 +67,7 @@ def review_html(draft: Draft) -> str:
             details.append(f"modality: {escape(ev.modality)}")
         for d in ev.dates:
             details.append(
-                f"{escape(d.role)}: {escape(str(d.value if isinstance(d.value, str) else d.value.get('in', d.value.get('dayOfWeek', ''))))}"
+                f"{escape(d.role)}: {escape(str(d.value if isinstance(d.value, str) else d.value.get('in', d.value.get('dayOfWeek', ''))))}"  # noqa: E501
             )
         for f in ev.figures:
             number = "" if f.number is None else f" {f.number:g}"
@@ -132,4 +132,4 @@ Published: {escape(draft.published or "not stated")}.</p>
 def _record(key: str, kind: str, title: str, details: list[str], anchor: str | None) -> str:
     link = f' <a href="#{anchor}">in the text</a>' if anchor else ""
     extra = "".join(f"<br><small>{d}</small>" for d in details)
-    return f'<li id="r-{_anchor(key)}" class="{kind}" data-record="{escape(key)}"><b>{title}</b>{link}{extra}</li>\n'
+    return f'<li id="r-{_anchor(key)}" class="{kind}" data-record="{escape(key)}"><b>{title}</b>{link}{extra}</li>\n'  # noqa: E501

@@ -153,7 +153,7 @@ def curated_yaml(draft: Draft) -> str:
     """The draft as a curated file."""
     document, facts = records(draft)
     lines = [
-        f"# Drafted by `kgbuild draft` from {draft.doc_id}.txt ({draft.language}). Every record is a",
+        f"# Drafted by `kgbuild draft` from {draft.doc_id}.txt ({draft.language}). Every record is a",  # noqa: E501
         "# proposal: check it against the text (dist/review/"
         + draft.doc_id
         + ".html shows where each",
