@@ -556,6 +556,88 @@ def push(project: Project, endpoint: str, dist: Path | None, timeout: float, ret
     )
 
 
+@main.command()
+@project_options
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--id", "doc_id", default=None, help="Document id ([a-z0-9_-]+); default NNN_<hash>.")
+@click.option("--published", default=None, metavar="YYYY-MM-DD", help="Publication date.")
+@click.option(
+    "--language",
+    default=None,
+    metavar="LANG",
+    help="en, sv, sr or de (default: detected; another code drafts without a lexicon).",
+)
+@click.option("--force", is_flag=True, help="Replace a document with the same id.")
+def draft(
+    project: Project,
+    file: Path,
+    doc_id: str | None,
+    published: str | None,
+    language: str | None,
+    force: bool,
+) -> None:
+    """Draft the curated records of a new article, for a person to review.
+
+    FILE is the article as UTF-8 text ('-' for standard input). Its text is copied verbatim to
+    data/documents/<ID>.txt, the drafted records (entities, figures, dates, events, each with
+    its evidence quote) go to data/documents/<ID>.yaml with curationStatus: draft, and
+    dist/review/<ID>.html shows every drafted item highlighted in the text. Nothing is fetched;
+    the same input gives the same files.
+
+    \b
+    Example:
+      kgbuild draft article.txt --published 2023-11-09
+      kgbuild draft - --id 005_belgrade-raid --language sr < clanak.txt
+    """
+    from .draft import draft_file
+
+    data = sys.stdin.buffer.read() if str(file) == "-" else None
+    result = draft_file(
+        project,
+        None if data is not None else file,
+        data=data,
+        doc_id=doc_id,
+        published=published,
+        language=language,
+        force=force,
+    )
+    d, c = result.draft, result.counts
+    how = "detected" if d.language_detected else "given"
+    click.echo(f"drafted {d.doc_id}: language {d.language} ({how})")
+    click.echo(f"  entities: {c['linked'] + c['new']} ({c['linked']} linked, {c['new']} new)")
+    click.echo(f"  figures: {c['figures']}, dates: {c['dates']}, events: {c['events']}")
+    for message in d.messages:
+        click.echo(f"  note: {message}")
+    click.echo(f"  wrote {result.text_path.name}, {result.yaml_path.name} and {result.review_path}")
+    click.echo(f"  {result.seconds:.2f} s")
+    click.echo(
+        f"next: review {result.review_path} against the text, correct "
+        f"{result.yaml_path.name}, set curationStatus: reviewed, then kgbuild build"
+    )
+
+
+draft.help = (draft.help or "") + "\n\n" + EXIT_CODES
+
+
+@main.command()
+@project_options
+@click.argument("doc_id", metavar="ID")
+def review(project: Project, doc_id: str) -> None:
+    """Write the review page of a document: dist/review/<ID>.html.
+
+    The page shows the text with what the drafter finds highlighted by kind (entity linked,
+    entity new, figure, date, event trigger) and the proposed records beside it, each linked to
+    its highlight. It is one self-contained file that works from disk.
+
+    \b
+    Example:
+      kgbuild review 004_1a2b3c4d5e6f7a8b
+    """
+    from .draft import review_file
+
+    click.echo(f"wrote {review_file(project, doc_id)}")
+
+
 def _summary(result: Any, *, written: bool) -> None:
     c = result.counts
     click.echo(

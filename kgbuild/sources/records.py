@@ -48,6 +48,7 @@ CONCEPT_SCHEMES = {
     "modality": "modality",
     "role": "role",
     "partOfMonth": "part",
+    "curationStatus": "status",  # draft or reviewed (kgbuild draft)
 }
 # How the value of each key is checked and expanded: key -> kind (see RecordReader._readers).
 # Any other term of the context is a reference to another record.

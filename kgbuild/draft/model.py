@@ -1,0 +1,109 @@
+"""What a draft holds: entities, figures, dates and events, each with the span of text it comes
+from (offsets into the original text, end exclusive)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PERSON, ORG, PLACE = "person", "org", "place"
+
+
+@dataclass
+class Entity:
+    id: str
+    kind: str  # person, org or place
+    type: str  # an ontology class name
+    label: str
+    new: bool
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def agent(self) -> bool:
+        return self.kind in (PERSON, ORG) or self.type in ("Country", "Territory")
+
+
+@dataclass
+class Figure:
+    start: int  # the words stating it (statedAs)
+    end: int
+    number: float | None  # None for a vague amount ("hundreds of")
+    qualifier: str
+    measure: str
+    item: str | None = None
+    unit: str | None = None
+
+    @property
+    def bound(self) -> str | None:
+        if self.number is None:
+            return None
+        return {
+            "more-than": "lowerBound",
+            "at-least": "lowerBound",
+            "nearly": "upperBound",
+            "at-most": "upperBound",
+        }.get(self.qualifier, "value")
+
+
+@dataclass
+class DateHit:
+    start: int
+    end: int
+    role: str  # date, startDate or endDate
+    value: Any  # the curated form: "2023-10-27", {in: ..., part: ...}, {relative: ...}
+
+    @property
+    def key(self) -> str:
+        v = self.value
+        if isinstance(v, str):
+            return v
+        return "|".join(f"{k}={v[k]}" for k in sorted(v) if k != "statedAs")
+
+
+@dataclass
+class Trigger:
+    start: int
+    end: int
+    cls: str
+
+
+@dataclass
+class Event:
+    cls: str
+    modality: str | None
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    dates: list[DateHit] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    speaker: str | None = None
+    outlet: str | None = None
+    id: str = ""
+    label: str = ""
+
+
+@dataclass
+class Draft:
+    """The drafted records of one text, before they are written as a curated file."""
+
+    doc_id: str
+    text: str
+    language: str
+    language_detected: bool
+    headline: str
+    published: str | None
+    published_span: tuple[int, int] | None
+    entities: list[Entity]
+    figures: list[Figure]
+    dates: list[DateHit]
+    events: list[Event]
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def linked(self) -> list[Entity]:
+        return [e for e in self.entities if not e.new]
+
+    @property
+    def new(self) -> list[Entity]:
+        return [e for e in self.entities if e.new]

@@ -1,0 +1,193 @@
+"""Names the dataset does not know yet: runs of capitalised words (with connectors such as
+"of", "for", "za"), without the position titles before a person's name, typed by the words
+they contain (Ministry -> Ministry, Police -> LawEnforcementAgency ...) or the preposition
+before them ("in", "near", "u", "bei" -> a place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .lexicon import Lexicon
+from .model import ORG, PERSON, PLACE
+from .text import fold
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int  # token indices in the doc
+    end: int
+    kind: str
+    type: str
+
+
+def _cap(token: Any) -> bool:
+    text = token.text
+    return text[:1].isupper() and any(c.isalpha() for c in text)
+
+
+class NameFinder:
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        words = lambda key: {fold(w) for w in lexicon.words(key)}  # noqa: E731
+        self.titles = words("titles")
+        self.connectors = words("connectors")
+        self.demonyms = words("demonyms")
+        self.non_names = words("non_names")
+        self.credits = words("credit_words")
+        self.place_preps = words("place_prepositions")
+        self.speech = words("speech_verbs")
+        numbers = lexicon.numbers()
+        self.number_words = {fold(str(w)) for w in (numbers.get("words") or {})}
+        self.number_words |= {fold(str(w)) for w in (numbers.get("multipliers") or {})}
+        self.calendar = {
+            f for forms in (lexicon.data.get("months") or {}).values() for f in map(fold, forms)
+        } | {f for forms in (lexicon.data.get("weekdays") or {}).values() for f in map(fold, forms)}
+        self.org_words = {
+            cls: {fold(w) for w in ws} for cls, ws in (lexicon.data.get("org_words") or {}).items()
+        }
+        self.place_words = {
+            cls: [fold(w).split() for w in ws]
+            for cls, ws in (lexicon.data.get("place_words") or {}).items()
+        }
+        self.german = lexicon.language == "de"
+
+    def find(self, doc: Any, sentence_starts: set[int], taken: set[int]) -> list[Candidate]:
+        """Candidate names in ``doc`` (token indices); ``taken`` are tokens of known names,
+        ``sentence_starts`` the first token of each sentence."""
+        out: list[Candidate] = []
+        i, n = 0, len(doc)
+        while i < n:
+            if i in taken or not _cap(doc[i]) or fold(doc[i].text) in self.calendar:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and j not in taken:
+                t = doc[j]
+                if _cap(t) and fold(t.text) not in self.calendar:
+                    j += 1
+                elif (
+                    t.text in ("-", "–")
+                    and not doc[j - 1].whitespace_
+                    and j + 1 < n
+                    and _cap(doc[j + 1])
+                ):
+                    j += 2
+                elif (
+                    fold(t.text) in self.connectors
+                    and j + 1 < n
+                    and _cap(doc[j + 1])
+                    and (j + 1 not in taken)
+                ):
+                    j += 1
+                else:
+                    break
+            candidate = self._classify(doc, i, j, sentence_starts)
+            if candidate:
+                out.append(candidate)
+            i = j
+        return out
+
+    def _classify(self, doc: Any, i: int, j: int, starts: set[int]) -> Candidate | None:
+        line = doc[i].sent if doc.has_annotation("SENT_START") else None
+        del line
+        if self._credit_line(doc, i):
+            return None
+        words = [fold(t.text) for t in doc[i:j]]
+        # leading words that are not names: sentence openers, numbers, demonyms
+        while i < j and (
+            words[0] in self.non_names
+            or words[0] in self.number_words
+            or (i in starts and j - i > 1 and words[0] in self.demonyms)
+        ):
+            i, words = i + 1, words[1:]
+        while i < j and (words[-1] in self.connectors or words[-1] in ("-", "–")):
+            j, words = j - 1, words[:-1]
+        if i >= j:
+            return None
+        # a title before a name: the name is what follows the last title word
+        last_title = max((k for k, w in enumerate(words) if w in self.titles), default=-1)
+        org_class = self._org_class(words)
+        if last_title >= 0 and org_class is None and last_title < len(words) - 1:
+            i, words = i + last_title + 1, words[last_title + 1 :]
+            return Candidate(i, j, PERSON, "Person")
+        if all(w in self.titles or w in self.demonyms for w in words):
+            return None
+        if org_class:
+            return Candidate(i, j, ORG, org_class)
+        place_class = self._place_class(words)
+        previous = fold(doc[i - 1].text) if i > 0 else ""
+        if place_class:
+            return Candidate(i, j, PLACE, place_class)
+        single = j - i == 1
+        text = doc[i].text
+        if single and text.isupper() and 2 <= len(text) <= 6:
+            return Candidate(i, j, ORG, "Organisation")
+        if words[0] in self.demonyms:
+            return None
+        if i in starts and single:
+            return None  # a capitalised first word: a name only if it also appears mid-sentence
+        if previous in self.place_preps and single and not self.german:
+            return Candidate(i, j, PLACE, "Place")
+        if previous in self.place_preps and single and self.german and _foreign(text):
+            return Candidate(i, j, PLACE, "Place")
+        if not single and all(_cap(t) for t in doc[i:j]) and len(words) <= 4:
+            if self.german and not (_foreign(doc[j - 1].text) or self._speaks(doc, i, j)):
+                return None
+            return Candidate(i, j, PERSON, "Person")
+        if single and self._speaks(doc, i, j) and not self.german:
+            return Candidate(i, j, PERSON, "Person")
+        return None
+
+    def _credit_line(self, doc: Any, i: int) -> bool:
+        k = i
+        while k > 0 and "\n" not in doc[k - 1].text and "\n" not in doc[k - 1].whitespace_:
+            k -= 1
+        return fold(doc[k].text) in self.credits
+
+    def _speaks(self, doc: Any, i: int, j: int) -> bool:
+        around = [fold(t.text) for t in doc[max(0, i - 2) : i]] + [
+            fold(t.text) for t in doc[j : j + 2]
+        ]
+        return any(w in self.speech for w in around)
+
+    def _org_class(self, words: list[str]) -> str | None:
+        for cls, keys in self.org_words.items():
+            if any(w in keys for w in words):
+                return cls
+        return None
+
+    def _place_class(self, words: list[str]) -> str | None:
+        for cls, patterns in self.place_words.items():
+            for pattern in patterns:
+                k = len(pattern)
+                if any(words[x : x + k] == pattern for x in range(len(words) - k + 1)):
+                    return cls
+        return None
+
+
+def _foreign(word: str) -> bool:
+    """A word that does not look like a German common noun (names of Balkan people and places:
+    Lukić, Kelebija, Horgoš)."""
+    folded = fold(word)
+    if any(c in word for c in "ćčšžđ"):
+        return True
+    return folded.endswith(
+        (
+            "ic",
+            "ija",
+            "ovic",
+            "ski",
+            "ska",
+            "ovo",
+            "ovac",
+            "grad",
+            "ica",
+            "aj",
+            "as",
+            "os",
+            "ad",
+            "in",
+            "ac",
+        )
+    )

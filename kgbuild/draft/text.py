@@ -1,0 +1,199 @@
+"""Folding text for matching (case, diacritics, Serbian Cyrillic), sentences, and quotes that
+occur exactly once (the evidence the build can locate)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_CYRILLIC = {
+    "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Ђ": "Đ", "Е": "E", "Ж": "Ž", "З": "Z",
+    "И": "I", "Ј": "J", "К": "K", "Л": "L", "Љ": "Lj", "М": "M", "Н": "N", "Њ": "Nj", "О": "O",
+    "П": "P", "Р": "R", "С": "S", "Т": "T", "Ћ": "Ć", "У": "U", "Ф": "F", "Х": "H", "Ц": "C",
+    "Ч": "Č", "Џ": "Dž", "Ш": "Š",
+}  # fmt: skip
+_CYRILLIC.update({k.lower(): v.lower() for k, v in list(_CYRILLIC.items())})
+_SPECIAL = {"đ": "dj", "Đ": "Dj", "ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae"}
+_APOSTROPHES = {"’": "'", "‘": "'", "`": "'"}
+
+
+def latin(text: str) -> str:
+    """Serbian Cyrillic transliterated to Latin; other text unchanged."""
+    return "".join(_CYRILLIC.get(c, c) for c in text)
+
+
+def _fold_char(c: str, lower: bool) -> str:
+    c = _CYRILLIC.get(c, c)
+    out = []
+    for ch in c:
+        ch = _SPECIAL.get(ch, _APOSTROPHES.get(ch, ch))
+        for base in unicodedata.normalize("NFKD", ch):
+            if not unicodedata.combining(base):
+                out.append(base)
+    text = "".join(out)
+    if lower:
+        low = text.lower()
+        return low if len(low) == len(text) else text
+    return text
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, Cyrillic as Latin: Gašić, Gasic and Гашић fold alike."""
+    return "".join(_fold_char(c, True) for c in text)
+
+
+@dataclass(frozen=True)
+class View:
+    """A folded copy of a text (``folded`` lower case, ``cased`` keeping case, same length) and,
+    for each of its characters, the offset of the original character it came from."""
+
+    original: str
+    folded: str
+    cased: str
+    offsets: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> View:
+        folded, cased, offsets = [], [], []
+        for i, c in enumerate(text):
+            low, keep = _fold_char(c, True), _fold_char(c, False)
+            if len(low) != len(keep):
+                low = keep.lower()[: len(keep)].ljust(len(keep))
+            folded.append(low)
+            cased.append(keep)
+            offsets.extend([i] * len(keep))
+        offsets.append(len(text))
+        return cls(text, "".join(folded), "".join(cased), tuple(offsets))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of the view's characters ``start:end``."""
+        if end <= start:
+            return self.offsets[start], self.offsets[start]
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    line: int  # 0-based index of the paragraph (line) it is in
+    heading: bool  # a headline or subheading: a short line without closing punctuation
+
+
+_END = re.compile(r"(?<=[.!?])[\"”’»]?\s+(?=[\"“„«–—-]?\s*[A-ZÀ-ÞŠŽČĆĐА-Я0-9])")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]?|\b(?:Mr|Mrs|Ms|Dr|dr|St|Nr|br|No|Gen|Lt|Col))\.$")
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Lines, then sentences within lines; a period after a digit or an abbreviation does not
+    end a sentence (Serbian and German ordinals: "27. Oktober")."""
+    out: list[Sentence] = []
+    pos = 0
+    for number, line in enumerate(text.split("\n")):
+        stripped = line.strip()
+        if stripped:
+            lead = pos + len(line) - len(line.lstrip())
+            heading = len(stripped.split()) <= 20 and not stripped.endswith(
+                (".", "!", "?", "”", '"', "’", ":", ";", ",")
+            )
+            begin = lead
+            for match in _END.finditer(line):
+                before = line[: match.start()]
+                if re.search(r"\d\.$", before) or _ABBREVIATION.search(before):
+                    continue
+                end = pos + match.start()
+                if end > begin:
+                    out.append(Sentence(begin, end, number, heading))
+                begin = pos + match.end()
+            end = pos + len(line.rstrip())
+            if end > begin:
+                out.append(Sentence(begin, end, number, heading))
+        pos += len(line) + 1
+    return out
+
+
+def quote_at(text: str, start: int, end: int) -> str | dict[str, str]:
+    """Evidence for ``text[start:end]`` as the curated files write it: the quote alone when it
+    occurs once, else ``{quote, prefix}`` with the shortest prefix (whole words) that makes it
+    occur once."""
+    quote = text[start:end]
+    if _count(text, quote) == 1:
+        return quote
+    if start == 0:  # nothing before it: lengthen the quote instead
+        while end < len(text) and _count(text, text[:end]) > 1:
+            end += 1
+        return text[:end]
+    begin = start
+    while begin > 0:
+        begin -= 1
+        # extend to the start of a word, so the prefix reads naturally
+        while begin > 0 and not text[begin - 1].isspace():
+            begin -= 1
+        prefix = text[begin:start]
+        if prefix.strip() and _count(text, prefix + quote) == 1:
+            return {"quote": quote, "prefix": prefix}
+    # even everything before it occurs again later: lengthen the quote until it is unique
+    while end < len(text) and _count(text, text[:end]) > 1:
+        end += 1
+    return {"quote": text[start:end], "prefix": text[:start]}
+
+
+def _count(text: str, needle: str) -> int:
+    count, at = 0, text.find(needle)
+    while at != -1:
+        count += 1
+        at = text.find(needle, at + 1)
+    return count
+
+
+def slug(text: str) -> str:
+    """A readable id part: folded, words joined by '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:60].strip("-") or "x"
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int  # offsets in the View
+    end: int
+    text: str  # folded
+    cased: str
+    sentence: int
+
+
+_TOKEN = re.compile(r"\d+(?:(?:[.,]|\s(?=\d{3}(?!\d)))\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?|%|[^\w\s]")
+
+
+def tokens(view: View, spans: list[Sentence]) -> list[Token]:
+    """Word, number and punctuation tokens of the folded view, each with its sentence index
+    (-1 outside every sentence)."""
+    starts = [s.start for s in spans]
+    out = []
+    import bisect
+
+    for m in _TOKEN.finditer(view.folded):
+        original = view.offsets[m.start()]
+        k = bisect.bisect_right(starts, original) - 1
+        sentence = k if k >= 0 and original < spans[k].end else -1
+        out.append(Token(m.start(), m.end(), m.group(), view.cased[m.start() : m.end()], sentence))
+    return out
+
+
+def word_matches(token: str, word: str, prefix: bool, inflections: tuple[str, ...]) -> bool:
+    """A folded token is the form ``word``: the same, ``word`` plus an inflection of the
+    language, any word ``word`` begins when ``prefix``, or (for words of six letters or more)
+    a word sharing all but its last three letters (arrested ~ arrests, activity ~ activities)."""
+    if token == word:
+        return True
+    if prefix:
+        return token.startswith(word)
+    if token.startswith(word) and token[len(word) :] in inflections:
+        return True
+    if len(word) >= 6 and abs(len(token) - len(word)) <= 3:
+        common = 0
+        for a, b in zip(token, word, strict=False):
+            if a != b:
+                break
+            common += 1
+        return common >= max(5, len(word) - 3) and common >= len(token) - 3
+    return False
