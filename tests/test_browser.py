@@ -106,3 +106,45 @@ def test_every_link_on_a_page_opened_from_disk_resolves(browser, release: Path) 
     for href in local:
         path = Path(href.removeprefix("file://").split("#", 1)[0])
         assert path.is_file(), href
+
+
+def test_review_page_highlights_each_kind_and_links_records_to_them(
+    browser, tmp_path: Path
+) -> None:
+    """`kgbuild draft` writes dist/review/<ID>.html; opened from disk, every kind of drafted
+    item is highlighted, and each record's link leads to its highlight in the text."""
+    import shutil
+
+    from click.testing import CliRunner
+    from selenium.webdriver.common.by import By
+
+    from kgbuild.cli import main
+    from tests.conftest import ROOT
+
+    for folder in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    article = ROOT / "tests" / "fixtures" / "draft" / "texts" / "en-kelebija.txt"
+    done = CliRunner().invoke(
+        main, ["draft", str(article), "--id", "review-test", "--project", str(tmp_path)]
+    )
+    assert done.exit_code == 0, done.output
+    page = tmp_path / "dist" / "review" / "review-test.html"
+    browser.get(page.as_uri())
+    for kind in ("entity-linked", "figure", "date", "trigger"):
+        marks = browser.find_elements(By.CSS_SELECTOR, f"#text mark.{kind}")
+        assert marks, f"no {kind} highlighted in the review page"
+        assert marks[0].is_displayed()
+    # a proposed record leads to its words in the text ...
+    item = browser.find_element(By.CSS_SELECTOR, "#records li.trigger")
+    record = item.find_element(By.CSS_SELECTOR, "a[href^='#']")
+    target = record.get_attribute("href").split("#", 1)[1]
+    record.click()
+    highlighted = browser.find_element(By.ID, target)
+    assert highlighted.tag_name == "mark"
+    assert item.get_attribute("data-record") in highlighted.get_attribute("title")
+    assert browser.execute_script("return location.hash") == f"#{target}"
+    # ... and a highlighted figure leads to the record it belongs to
+    figure = browser.find_element(By.CSS_SELECTOR, "#text mark.figure a")
+    record_id = figure.get_attribute("href").split("#", 1)[1]
+    figure.click()
+    assert browser.find_element(By.ID, record_id).tag_name == "li"
