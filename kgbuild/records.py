@@ -39,6 +39,7 @@ CONCEPT_SCHEMES = {
     "itemKind": "item",
     "qualifier": "qualifier",
     "modality": "modality",
+    "certainty": "certainty",
     "role": "role",
     "partOfMonth": "part",
 }
