@@ -13,8 +13,10 @@ import pyoxigraph
 import pyshacl
 import pytest
 import rdflib
+from click.testing import CliRunner
 
 from kgbuild.build import BuildResult
+from kgbuild.cli import main
 from kgbuild.namespaces import prefixes
 from kgbuild.project import Project
 from kgbuild.query import run_query, saved_queries
@@ -502,3 +504,30 @@ def test_saved_question_gives_the_same_rows_in_rdflib_over_the_trig_dump(
         for row in result  # type: ignore[union-attr]
     ]
     assert theirs == ours
+
+
+def readme_query_blocks() -> list[tuple[list[str], str]]:
+    """Each '$ kgbuild query disagreements ...' example of the README: its arguments and the
+    output shown under it (up to the next '$ ' line or the end of the block)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = []
+    for block in re.findall(r"```text\n(.*?)```", readme, re.DOTALL):
+        for match in re.finditer(
+            r"^\$ kgbuild query (disagreements[^\n]*)\n(.*?)(?=^\$ |\Z)",
+            block,
+            re.DOTALL | re.MULTILINE,
+        ):
+            blocks.append((match.group(1).split(), match.group(2).rstrip("\n")))
+    return blocks
+
+
+def test_readme_shows_the_disagreements_the_command_prints(built: tuple[BuildResult, Path]) -> None:
+    blocks = readme_query_blocks()
+    assert any("--format" in args for args, _ in blocks)  # the subsection's full rows
+    for args, shown in blocks:
+        result = CliRunner().invoke(
+            main, ["query", "--project", str(ROOT), "--dist", str(built[1]), *args]
+        )
+        assert result.exit_code == 0, result.output
+        printed = result.output.replace("\r\n", "\n").rstrip("\n")
+        assert shown == printed, " ".join(args)
