@@ -87,7 +87,9 @@ def test_doc0_ministers_positions_and_reska_meeting(sparql: Sparql) -> None:
     assert has_position(
         sparql, DOC0, "sandor-pinter", "hungarian-interior-ministry", "interior-minister"
     )
-    assert has_position(sparql, DOC0, "aleksandar-vucic", "serbian-government", "president")
+    assert has_position(
+        sparql, DOC0, "aleksandar-vucic", "office-of-the-serbian-president", "president"
+    )
     assert sparql.ask(f"""ASK {{ GRAPH graph:{DOC0} {{
         event:2023-gasic-pinter-reska-meeting a kg:Meeting ; kg:place place:reska-border-crossing ;
             kg:participant person:bratislav-gasic , person:sandor-pinter }} }}""")
@@ -109,16 +111,17 @@ def test_doc0_vucic_told_tv_pink(sparql: Sparql) -> None:
 
 
 def test_doc0_operation_lasted_more_than_five_days_with_special_units(sparql: Sparql) -> None:
+    operation = "2023-serbian-police-investigative-operation-near-hungarian-border"
     assert ("duration", None, None, Decimal(5), None, "more-than") in quantities(
-        sparql, DOC0, "2023-serbia-anti-smuggling-operation"
+        sparql, DOC0, operation
     )
     assert sparql.ask(f"""ASK {{ GRAPH graph:{DOC0} {{
-        event:2023-serbia-anti-smuggling-operation kg:participant
+        event:{operation} kg:participant
             organisation:special-anti-terrorist-unit , organisation:gendarmerie }} }}""")
 
 
 def test_doc0_two_ethnic_albanians_among_several_arrested(sparql: Sparql) -> None:
-    found = quantities(sparql, DOC0, "2023-serbia-operation-arrests")
+    found = quantities(sparql, DOC0, "2023-investigative-operation-arrests")
     assert ("arrested", None, None, None, None, "several") in found
     assert ("group-size", None, Decimal(2), None, None, "exact") in found
 
@@ -161,10 +164,10 @@ def test_doc1_eight_smugglers_and_119_others_arrested(sparql: Sparql) -> None:
 
 
 def test_doc1_lukovic_found_305_passports_215_turkish(sparql: Sparql) -> None:
-    found = quantities(sparql, DOC1, "2023-serbia-seizures-reported-by-lukovic")
-    assert ("seized", "passport", Decimal(305), None, None, "exact") in found
-    assert ("seized", "passport", Decimal(215), None, None, "exact") in found
-    assert ("seized", "radio", Decimal(4), None, None, "exact") in found
+    found = quantities(sparql, DOC1, "2023-serbia-items-found-by-police")
+    assert ("found", "passport", Decimal(305), None, None, "exact") in found
+    assert ("found", "passport", Decimal(215), None, None, "exact") in found
+    assert ("found", "radio", Decimal(4), None, None, "exact") in found
     assert has_position(
         sparql, DOC1, "dejan-lukovic", "serbian-police", "deputy-police-director-general"
     )

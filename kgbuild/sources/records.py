@@ -46,6 +46,7 @@ CONCEPT_SCHEMES = {
     "itemKind": "item",
     "qualifier": "qualifier",
     "modality": "modality",
+    "certainty": "certainty",
     "role": "role",
     "partOfMonth": "part",
     "curationStatus": "status",  # draft or reviewed (kgbuild draft)
