@@ -15,13 +15,13 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from kgbuild.build import BuildResult
 from kgbuild.cli import main
+from kgbuild.graph.query import run_query, saved_queries
+from kgbuild.graph.store import open_store
 from kgbuild.namespaces import prefixes
+from kgbuild.pipeline import BuildResult
 from kgbuild.project import Project
-from kgbuild.query import run_query, saved_queries
-from kgbuild.store import open_store
-from kgbuild.validate import load_shapes, split_sparql_constraints
+from kgbuild.validation.engine import load_shapes, split_sparql_constraints
 from tests.conftest import ROOT, Sparql
 from tests.test_documents import types_in
 
