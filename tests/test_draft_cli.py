@@ -210,3 +210,42 @@ def test_review_page_highlights_every_kind_and_links_records(copy: Path) -> None
     assert not page.external
     result = CliRunner().invoke(main, ["review", "page", "--project", str(copy)])
     assert result.exit_code == 0 and "page.html" in result.output
+
+
+@pytest.mark.slow
+def test_drafts_are_counted_by_the_build_and_left_out_of_a_release_unless_asked(
+    copy: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Four drafts (en, sv, sr, de) build; the summary counts them; `kgbuild publish` leaves
+    their graphs out, `--include-drafts` keeps them; a curator's one-field change publishes."""
+    import pyoxigraph
+
+    stems = sorted(GOLD)
+    for stem in stems:
+        assert draft(copy, str(TEXTS / f"{stem}.txt"), "--id", stem).exit_code == 0
+    built = CliRunner().invoke(main, ["build", "--project", str(copy)])
+    assert built.exit_code == 0, built.output
+    assert f"from {4 + len(stems)} sources ({len(stems)} drafts)" in built.output
+
+    def graphs_in_release(*extra: str) -> set[str]:
+        out = tmp_path_factory.mktemp("release") / "release"
+        done = CliRunner().invoke(
+            main, ["publish", "--project", str(copy), "--out", str(out), *extra]
+        )
+        assert done.exit_code == 0, done.output
+        dump = out / "kgbuild.nq"
+        return {
+            q.graph_name.value
+            for q in pyoxigraph.parse(path=str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+        }
+
+    base = "https://w3id.org/kgbuild/id/graph/"
+    drafted = {base + stem for stem in stems}
+    assert not graphs_in_release() & drafted
+    assert graphs_in_release("--include-drafts") >= drafted
+    # the curator reviews one draft: one field changes, and it is published
+    reviewed = copy / "data" / "documents" / f"{stems[0]}.yaml"
+    text = reviewed.read_text("utf-8")
+    assert "curationStatus: draft" in text
+    reviewed.write_text(text.replace("curationStatus: draft", "curationStatus: reviewed"), "utf-8")
+    assert graphs_in_release() & drafted == {base + stems[0]}

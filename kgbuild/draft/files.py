@@ -4,11 +4,11 @@ atomically: all of them or nothing."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from datetime import date
 from pathlib import Path
+
+from kgbuild.atomic import write_file
 
 from .compat import InputError, OutputError, Project
 
@@ -112,37 +112,21 @@ def check_id(project: Project, doc_id: str, force: bool) -> None:
 
 
 def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file or none: each goes to a temporary file beside it first; then all are
-    moved into place, and if one move fails the ones already moved are put back."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for path, content in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            with os.fdopen(fd, "wb") as out:
-                out.write(content)
-            staged.append((Path(tmp), path))
-    except OSError as exc:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        raise OutputError(
-            f"cannot write {exc.filename}: {exc.strerror}",
-            hint="check the folder's permissions and free space",
-        ) from None
+    """Write every file or none: each is written whole (atomic.write_file), and if one fails,
+    the ones already written are put back as they were."""
     done: list[tuple[Path, bytes | None]] = []
     try:
-        for tmp, path in staged:
+        for path, content in files.items():
             previous = path.read_bytes() if path.exists() else None
-            os.replace(tmp, path)
+            write_file(path, content)
             done.append((path, previous))
     except OSError as exc:
         for path, previous in reversed(done):
             if previous is None:
                 path.unlink(missing_ok=True)
             else:
-                path.write_bytes(previous)
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+                write_file(path, previous)
         raise OutputError(
-            f"cannot write {exc.filename}: {exc.strerror}; nothing was changed"
+            f"cannot write {exc.filename or 'the draft'}: {exc.strerror}; nothing was changed",
+            hint="check the folder's permissions and free space",
         ) from None

@@ -3,7 +3,8 @@
 `dist/store/` holds every named graph of the dataset, their merge (each triple once) as the
 default graph, and `<base>graph/inferred` (see reasoning.py).
 Queries open it read-only: no dump is re-parsed, so a query process starts in milliseconds.
-It is made in a staging folder and swapped in by renaming, so readers never see half a store.
+It is written into the build's new generation folder, which one rename commits (see
+atomic.py), so readers never see half a store.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def write_store(
     same graphs, it is copied as a RocksDB checkpoint (hard links) and only the graphs that
     changed are replaced; otherwise the store is bulk-loaded from scratch. ``out_dir`` is a
     build generation (see atomic.py), so a store is never seen half-written either way.
-    ``chunks``: each named graph's N-Quads (see build.graph_nquads), whose hashes tell which
+    ``chunks``: each named graph's N-Quads (see rdf.graph_nquads), whose hashes tell which
     graphs changed. Returns the store's path and how many named graphs were replaced (None: a
     fresh load).
     """

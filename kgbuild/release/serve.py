@@ -4,8 +4,9 @@ Oxigraph's `serve-read-only` answers the SPARQL 1.1 Protocol (GET and POST, ever
 format) and ships the YASGUI query page. The front, on the public host and port, adds:
 
 - a hard time limit and a result size limit: Oxigraph's own --timeout-s is not a hard limit
-  and may answer HTTP 200 with a truncated body (see ../shared/guides/measured.md), so the
-  front cuts a query that runs too long or answers too much and returns a clean 503 or 413;
+  and may answer HTTP 200 with a truncated body (measured here: a timed-out query came back as
+  200, its JSON cut short), so the front cuts a query that runs too long or answers too
+  much and returns a clean 503 or 413;
 - a bound on the queries that run at once (others wait, then get 503);
 - refusal of SPARQL Update and Graph Store requests (403);
 - dereferenceable resource IRIs: /id/<path> answers 303 See Other to the page (text/html), the
