@@ -171,7 +171,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self._refuse()
             if "query" not in params:
                 return self._query_page()
-            return self._proxy_query("GET", url.query, b"", None)
+            # Forwarded as a POST of the same form: Oxigraph refuses a request line over 8 KB,
+            # which a saved question with its prefixes can exceed as a GET.
+            return self._proxy_query(
+                "POST", "", url.query.encode("ascii"), "application/x-www-form-urlencoded"
+            )
         if path in _ASSETS:
             return self._proxy_plain(path)
         if path == "/" or path == "/site" or path == "/site/":
