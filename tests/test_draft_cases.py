@@ -40,6 +40,11 @@ def test_draft_rule(case: dict[str, Any], project: Project) -> None:
     ids = {e.id for e in draft.entities}
     for entity_id in case.get("entities", []):
         assert entity_id in ids, ids
+    proposed = {(e.label, e.type) for e in draft.entities if e.new}
+    for label, kind in case.get("new", []):
+        assert (label, kind) in proposed, proposed
+    for label in case.get("not_new", []):
+        assert label not in {name for name, _ in proposed}, proposed
     events = [(e.cls, e.modality) for e in draft.events]
     for cls, modality in case.get("events", []):
         assert (cls, modality) in events, events

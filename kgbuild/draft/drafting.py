@@ -107,6 +107,7 @@ class Drafter:
                 sentence_starts.add(t.i)
         by_id: dict[str, Entity] = {}
         taken: set[int] = set()
+        places: set[int] = set()
         for start, end, entity_id in self.matcher.find(doc):
             known = self.gazetteer.entities[entity_id]
             entity = by_id.get(entity_id)
@@ -117,7 +118,9 @@ class Drafter:
             span = doc[start:end]
             entity.mentions.append((span.start_char, span.end_char))
             taken.update(range(start, end))
-        candidates = self.names.find(doc, sentence_starts, taken)
+            if known.kind == PLACE:
+                places.update(range(start, end))
+        candidates = self.names.find(doc, sentence_starts, taken, places)
         # mid-sentence capitalised words, to accept a sentence-initial one that recurs
         new: dict[str, tuple[Entity, Counter[str]]] = {}
         used_ids = set(self.gazetteer.ids) | set(by_id)
@@ -126,8 +129,8 @@ class Drafter:
             span = doc[c.start : c.end]
             surface = span.text
             key = fold(surface)
-            if c.kind == PERSON and len(span) == 1 and key in persons:
-                key = persons[key]
+            if c.kind == PERSON and key in persons and key not in new:
+                key = persons[key]  # a surname alone ("Balidemaj", "Vujović-Ristovska")
             if key not in new:
                 if c.kind == PERSON and len(span) == 1:
                     continue  # a lone capitalised word next to "said": only a known surname
@@ -136,6 +139,7 @@ class Drafter:
                 new[key] = (Entity(entity_id, c.kind, c.type, surface, True), Counter())
                 if c.kind == PERSON and len(span) > 1:
                     persons[fold(span[-1].text)] = key
+                    persons[fold(span[1:].text)] = key
             entity, forms = new[key]
             entity.mentions.append((span.start_char, span.end_char))
             forms[surface] += 1
@@ -151,7 +155,12 @@ class Drafter:
                 ):
                     entity.mentions.append((t.idx, t.idx + len(t.text)))
         for entity, forms in new.values():
-            entity.label = sorted(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
+            if entity.kind == PERSON:  # the full name, not the surname the text repeats
+                entity.label = sorted(forms, key=lambda form: (-len(form.split()), form))[0]
+            else:
+                entity.label = sorted(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][
+                    0
+                ]
             by_id[entity.id] = entity
         out = sorted(by_id.values(), key=lambda e: (e.new, e.mentions[0][0], e.id))
         for e in out:

@@ -51,15 +51,46 @@ class NameFinder:
             for cls, ws in (lexicon.data.get("place_words") or {}).items()
         }
         self.german = lexicon.language == "de"
+        self.coordinators = words("coordinators")
+        self.articles = words("definite_articles")
 
-    def find(self, doc: Any, sentence_starts: set[int], taken: set[int]) -> list[Candidate]:
-        """Candidate names in ``doc`` (token indices); ``taken`` are tokens of known names,
-        ``sentence_starts`` the first token of each sentence."""
+    def find(
+        self,
+        doc: Any,
+        sentence_starts: set[int],
+        taken: set[int],
+        places: set[int] | None = None,
+    ) -> list[Candidate]:
+        """Candidate names in ``doc`` (token indices); ``taken`` are tokens of known names
+        (``places``: those of known places), ``sentence_starts`` the first token of each
+        sentence."""
         out: list[Candidate] = []
+        places = places or set()
+        self._named_orgs: set[str] = set()  # words of the organisations named so far
         i, n = 0, len(doc)
         while i < n:
-            if i in taken or not _cap(doc[i]) or fold(doc[i].text) in self.calendar:
+            # a known place that starts an organisation's name: "Kosovo Police Sector for ..."
+            place_led = (
+                i in places
+                and i + 1 < n
+                and i + 1 not in taken
+                and _cap(doc[i + 1])
+                and self._org_word(fold(doc[i + 1].text))
+                and doc[i].whitespace_ != ""
+            )
+            if not place_led and (
+                i in taken or not _cap(doc[i]) or fold(doc[i].text) in self.calendar
+            ):
                 i += 1
+                continue
+            if (
+                not place_led
+                and i + 2 < n
+                and doc[i + 1].text == "/"
+                and (i + 2) in places
+                and not doc[i].whitespace_
+            ):
+                i += 1  # "Prishtinë/Priština": another spelling of a known place
                 continue
             j = i + 1
             while j < n and j not in taken:
@@ -73,22 +104,67 @@ class NameFinder:
                     and _cap(doc[j + 1])
                 ):
                     j += 2
-                elif (
-                    fold(t.text) in self.connectors
-                    and j + 1 < n
-                    and _cap(doc[j + 1])
-                    and (j + 1 not in taken)
-                ):
-                    j += 1
+                elif fold(t.text) in self.connectors:
+                    # one or more connectors, then a capitalised word: "Center for the Protection"
+                    k = j
+                    while k < n and k - j < 3 and fold(doc[k].text) in self.connectors:
+                        k += 1
+                    if k < n and _cap(doc[k]) and k not in taken:
+                        j = k
+                    else:
+                        break
                 else:
                     break
-            candidate = self._classify(doc, i, j, sentence_starts)
-            if candidate:
-                out.append(candidate)
+            found = self._classify(doc, i, j, sentence_starts - ({i} if place_led else set()))
+            if not found and j - i == 1 and i not in sentence_starts:
+                found = self._place_phrase(doc, i, j) or self._listed_place(doc, i, out, places)
+            if not found and any(fold(t.text) in self.coordinators for t in doc[i:j]):
+                # "Afghanistan, Morocco and Syria": each item of a list after a place
+                for k in range(i, j):
+                    if _cap(doc[k]) and fold(doc[k].text) not in self.coordinators:
+                        found += self._listed_place(doc, k, out + found, places)
+            out += found
+            for c in found:
+                if c.kind == ORG:
+                    self._named_orgs.update(fold(t.text) for t in doc[c.start : c.end])
             i = j
         return out
 
-    def _classify(self, doc: Any, i: int, j: int, starts: set[int]) -> Candidate | None:
+    def _place_phrase(self, doc: Any, i: int, j: int) -> list[Candidate]:
+        """A name followed by a lower-case place word: "Reska border crossing"."""
+        for cls, patterns in self.place_words.items():
+            for pattern in patterns:
+                following = [fold(t.text) for t in doc[j : j + len(pattern)]]
+                if following == pattern and all(
+                    t.text.islower() for t in doc[j : j + len(pattern)]
+                ):
+                    return [Candidate(i, j + len(pattern), PLACE, cls)]
+        return []
+
+    def _listed_place(
+        self, doc: Any, i: int, found: list[Candidate], places: set[int]
+    ) -> list[Candidate]:
+        """A lone capitalised word in a list after a place ("Ankara, Podgorica, Skopje, and
+        Tirana") is a place too."""
+        k = i - 1
+        while k >= 0 and (doc[k].text == "," or fold(doc[k].text) in self.coordinators):
+            k -= 1
+        if k == i - 1 or k < 0:
+            return []
+        if k in places or any(c.kind == PLACE and c.end - 1 == k for c in found):
+            return [Candidate(i, i + 1, PLACE, "Place")]
+        return []
+
+    def _org_word(self, word: str) -> bool:
+        return any(word in keys for keys in self.org_words.values())
+
+    def _classify(self, doc: Any, i: int, j: int, starts: set[int]) -> list[Candidate]:
+        found = self._classify_one(doc, i, j, starts)
+        return found if isinstance(found, list) else ([found] if found else [])
+
+    def _classify_one(
+        self, doc: Any, i: int, j: int, starts: set[int]
+    ) -> Candidate | list[Candidate] | None:
         line = doc[i].sent if doc.has_annotation("SENT_START") else None
         del line
         if self._credit_line(doc, i):
@@ -105,12 +181,35 @@ class NameFinder:
             j, words = j - 1, words[:-1]
         if i >= j:
             return None
-        # a title before a name: the name is what follows the last title word
+        # a title before a name: the name is what follows the last title word, and what comes
+        # before the first title is the organisation, when it names one
+        # ("Sector for Investigating Organized Crime Lieutenant Behar Balidemaj")
         last_title = max((k for k, w in enumerate(words) if w in self.titles), default=-1)
         org_class = self._org_class(words)
-        if last_title >= 0 and org_class is None and last_title < len(words) - 1:
-            i, words = i + last_title + 1, words[last_title + 1 :]
-            return Candidate(i, j, PERSON, "Person")
+        if last_title >= 0 and last_title < len(words) - 1 and not self._org_word(words[-1]):
+            person = Candidate(i + last_title + 1, j, PERSON, "Person")
+            first_title = last_title  # the block of title words right before the name
+            while first_title > 0 and words[first_title - 1] in self.titles:
+                first_title -= 1
+            before = words[:first_title]
+            while before and before[-1] in self.connectors:
+                before = before[:-1]
+            before_class = self._org_class(before)
+            if before_class and any(w not in self.demonyms for w in before):
+                return [Candidate(i, i + len(before), ORG, before_class), person]
+            return person
+        if (
+            len(words) == 1
+            and self._org_word(words[0])
+            and i > 0
+            and fold(doc[i - 1].text) in self.articles
+            and words[0] in self._named_orgs
+        ):
+            return None  # "the Mission" after "the OSCE Mission": the one named before
+        if len(words) > 1 and self._org_word(words[-1]) and org_class:
+            return Candidate(i, j, ORG, org_class)  # "Turkish Police", "OSCE Mission"
+        if words[-1] in self.titles:
+            return None  # a position title ("Organized Crime Adviser"), not a name
         if all(w in self.titles or w in self.demonyms for w in words):
             return None
         if org_class:
@@ -131,7 +230,11 @@ class NameFinder:
             return Candidate(i, j, PLACE, "Place")
         if previous in self.place_preps and single and self.german and _foreign(text):
             return Candidate(i, j, PLACE, "Place")
-        if not single and all(_cap(t) for t in doc[i:j]) and len(words) <= 4:
+        if (
+            not single
+            and all(_cap(t) or t.text in ("-", "–") for t in doc[i:j])
+            and len(words) <= 4
+        ):
             if self.german and not (_foreign(doc[j - 1].text) or self._speaks(doc, i, j)):
                 return None
             return Candidate(i, j, PERSON, "Person")
@@ -152,9 +255,12 @@ class NameFinder:
         return any(w in self.speech for w in around)
 
     def _org_class(self, words: list[str]) -> str | None:
-        for cls, keys in self.org_words.items():
-            if any(w in keys for w in words):
-                return cls
+        """The class of the last organisation word (the head: "Border Police Sector" is a
+        police unit)."""
+        for word in reversed(words):
+            for cls, keys in self.org_words.items():
+                if word in keys:
+                    return cls
         return None
 
     def _place_class(self, words: list[str]) -> str | None:
