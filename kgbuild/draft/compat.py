@@ -6,6 +6,7 @@ from __future__ import annotations
 from kgbuild.errors import EXIT_BAD_INPUT, InputError, KGBuildError, Location, OutputError
 from kgbuild.namespaces import KG, VOCAB
 from kgbuild.project import Project
+from kgbuild.sources.files import check_size
 from kgbuild.sources.timespec import DateSpecError, parse_spec
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "Location",
     "OutputError",
     "Project",
+    "check_size",
     "parse_spec",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kgbuild.atomic import write_file
 
-from .compat import InputError, OutputError, Project
+from .compat import InputError, OutputError, Project, check_size
 
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 SEED_ID = re.compile(r"^(\d{3})_[0-9a-f]{16}$")
@@ -25,13 +25,7 @@ def read_input(
     if data is None:
         assert source is not None
         try:
-            size = source.stat().st_size
-            if size > max_bytes:
-                raise InputError(
-                    where,
-                    f"file is {size} bytes, over the limit of {max_bytes} for one article",
-                    hint="draft one article at a time, or raise the limit with --max-bytes",
-                )
+            check_size(source, max_bytes)
             data = source.read_bytes()
         except IsADirectoryError:
             raise InputError(
