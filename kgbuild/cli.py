@@ -49,6 +49,18 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    envvar="KGBUILD_ENGINE",
+    show_envvar=True,
+    help="SHACL engine: fast (shacl-rust, SPARQL constraints in pyoxigraph) or pyshacl "
+    "(the reference: slow, for checking; README 'Validation engines').",
+)
+
+
 dist_option = click.option(
     "--dist",
     type=click.Path(file_okay=False, path_type=Path),
@@ -123,7 +135,8 @@ def main() -> None:
     show_default=True,
     help="Refuse input files larger than this.",
 )
-def build(project: Project, out_dir: Path | None, max_bytes: int) -> None:
+@engine_option
+def build(project: Project, out_dir: Path | None, max_bytes: int, engine: str) -> None:
     """Build the dataset from ontology/, data/ and shapes/ and write it to dist/.
 
     Loads the ontology, vocabularies, entities and every document with its curated facts,
@@ -135,9 +148,10 @@ def build(project: Project, out_dir: Path | None, max_bytes: int) -> None:
     Example:
       kgbuild build
       kgbuild build --out /tmp/kg --base https://example.org/kg/
+      kgbuild build --engine pyshacl
     """
     try:
-        result = pipeline.build(project, out_dir=out_dir, max_bytes=max_bytes)
+        result = pipeline.build(project, out_dir=out_dir, max_bytes=max_bytes, engine=engine)
     except ValidationFailed as exc:
         if exc.result is not None:
             _summary(exc.result, written=False)
@@ -267,6 +281,7 @@ def query(
     show_default=True,
     help="Refuse input files larger than this.",
 )
+@engine_option
 def validate(
     project: Project,
     files: tuple[Path, ...],
@@ -276,6 +291,7 @@ def validate(
     fmt: str,
     dist: Path | None,
     max_bytes: int,
+    engine: str,
 ) -> None:
     """Check new data against the shapes before it joins the graph.
 
@@ -299,7 +315,13 @@ def validate(
       2  an input could not be read (syntax error, unknown format, nothing built yet)
     """
     report = pipeline.validate(
-        project, list(files), dist=dist, alone=alone, fmt=input_format, max_bytes=max_bytes
+        project,
+        list(files),
+        dist=dist,
+        alone=alone,
+        fmt=input_format,
+        max_bytes=max_bytes,
+        engine=engine,
     )
     if fmt == "json":
         click.echo(report.to_json())
@@ -353,6 +375,7 @@ def validate(
     metavar="YYYY-MM-DD",
     help="Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).",
 )
+@engine_option
 def publish(
     project: Project,
     out_dir: Path | None,
@@ -361,6 +384,7 @@ def publish(
     include_texts: bool,
     include_drafts: bool,
     issued: str | None,
+    engine: str,
 ) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
 
@@ -389,6 +413,7 @@ def publish(
         include_texts=include_texts,
         include_drafts=include_drafts,
         issued=issued,
+        engine=engine,
     )
     if release.drafts_left_out:
         click.echo(

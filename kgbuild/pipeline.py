@@ -61,14 +61,12 @@ def cache_folder(out: Path) -> Path:
 
 
 def _validated(
-    project: Project, cache: Cache, max_bytes: int, workers: int, started: float
+    project: Project, cache: Cache, max_bytes: int, workers: int, started: float, engine: str
 ) -> BuildResult:
     """Assemble and validate (taking from ``cache`` what it has); raise ValidationFailed, with
     the result, when the data violates the shapes."""
     assembly = assemble(project, max_bytes, cache, workers)
-    report = validate_quads(
-        assembly.quads, project, assembly.locations, cache=cache, workers=workers
-    )
+    report = validate_quads(assembly.quads, project, assembly.locations, engine=engine)
     triples = merged_triples(assembly.quads)  # assembly.quads is sorted already
     result = BuildResult(assembly, report, count(assembly, project, triples), 0.0)
     result.triples = triples
@@ -92,6 +90,7 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
     use_cache: bool = True,
+    engine: str = "fast",
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
 
@@ -105,7 +104,7 @@ def build(
     project = _project(project)
     out = out_dir or project.dist_dir
     cache = Cache(cache_folder(out) if write and use_cache else None)
-    result = _validated(project, cache, max_bytes, workers, started)
+    result = _validated(project, cache, max_bytes, workers, started, engine)
     if write:
         result.written = _write_outputs(result, project, out, cache)
     result.seconds = time.perf_counter() - started
@@ -164,6 +163,7 @@ def publish(
     issued: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
+    engine: str = "fast",
 ) -> Release:
     """Write a linked-data release (default ``dist/release/``) of the validated dataset.
 
@@ -181,7 +181,7 @@ def publish(
     info = read_release_info(project)
     cache = Cache(cache_folder(dist or project.dist_dir))
     try:
-        result = _validated(project, cache, max_bytes, workers, started)
+        result = _validated(project, cache, max_bytes, workers, started, engine)
     except ValidationFailed as exc:
         raise ValidationFailed(
             exc.message.replace("violation(s)", "violation(s); nothing published", 1),
@@ -232,6 +232,7 @@ def validate(
     alone: bool = False,
     fmt: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    engine: str = "fast",
 ) -> NewDataReport:
     """Check new files (RDF, or curated YAML) against the shapes with the built dataset, and
     report only the problems they add (see validation/newdata.py)."""
@@ -239,7 +240,13 @@ def validate(
 
     project = _project(project)
     return check_files(
-        project, [Path(f) for f in files], dist=dist, alone=alone, fmt=fmt, max_bytes=max_bytes
+        project,
+        [Path(f) for f in files],
+        dist=dist,
+        alone=alone,
+        fmt=fmt,
+        max_bytes=max_bytes,
+        engine=engine,
     )
 
 

@@ -17,7 +17,6 @@ from kgbuild.errors import InputError
 from kgbuild.graph.dumps import BUILD_FILES, REPORT_FILE
 from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
-from kgbuild.validation.engine import validate_quads
 from tests.conftest import ROOT, Sparql
 
 RDFLIB_FORMATS = {
@@ -150,17 +149,6 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
-@pytest.mark.slow
-def test_fast_and_plain_validation_agree_on_the_real_data(
-    built: tuple[BuildResult, Path], project: Project
-) -> None:
-    result, _ = built
-    plain = validate_quads(result.assembly.quads, project, engine="pyshacl")
-    key = lambda p: (p.severity, p.focus, p.path, p.value, p.message)  # noqa: E731
-    assert sorted(map(key, plain.problems)) == sorted(map(key, result.report.problems))
-    assert plain.warnings > 0  # the disagreements are there in both
-
-
 def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> None:
     """Issue 5: a rebuild after adding one document reads, reasons about and validates that
     document alone (and the shared entities it adds triples to); the rest is cached."""
@@ -176,16 +164,12 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> 
     assert first.work["documents read"] == 20
     build(Project.at(corpus), out_dir=tmp_path / "first", use_cache=False)
     again = build(Project.at(corpus))
-    assert again.work == {"documents read": 0, "nodes validated": 0}
+    assert again.work == {"documents read": 0}
     for suffix in (".txt", ".yaml"):
         (held / f"000020{suffix}").rename(docs / f"000020{suffix}")
     added = build(Project.at(corpus))
-    graph = added.assembly.quads
-    new_graph = Project.at(corpus).graph_iri("000020")
-    touched = {q.subject.value for q in graph if q.graph_name.value == new_graph}
     assert added.work["documents read"] == 1
     assert added.work["graphs reasoned"] == 1
-    assert added.work["nodes validated"] == len(touched)
     assert added.work["store graphs replaced"] == 1
     assert added.report.violations == 0
     # the store updated in place holds exactly what a store built from scratch holds
