@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,71 @@ engine_option = click.option(
     help="SHACL engine: fast (shacl-rust, SPARQL constraints in pyoxigraph) or pyshacl "
     "(the reference: slow, for checking; README 'Validation engines').",
 )
+
+
+quiet_option = click.option(
+    "--quiet", is_flag=True, help="Show no progress (it shows only on a terminal anyway)."
+)
+
+
+class ProgressView:
+    """Draws the library's progress reports (kgbuild.progress) as click progress bars on
+    stderr: one per stage, with the units done out of the total and the time since the start.
+    Nothing is drawn in the first ``delay`` seconds, when stderr is not a terminal, or when
+    ``quiet``; use it as a context manager and pass it as the ``progress`` callback."""
+
+    def __init__(
+        self,
+        quiet: bool = False,
+        delay: float = 2.0,
+        stream: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = not quiet and _isatty(self.stream)
+        self.delay = delay
+        self.clock = clock
+        self.started = clock()
+        self.bar: Any = None
+        self.stage: str | None = None
+
+    def __call__(self, step: Any) -> None:
+        if not self.enabled or self.clock() - self.started < self.delay:
+            return
+        if step.stage != self.stage or self.bar is None:
+            self._finish()
+            self.stage = step.stage
+            self.bar = click.progressbar(
+                length=max(step.total, 1),
+                label=step.stage,
+                file=self.stream,
+                show_pos=True,
+                show_eta=False,
+                item_show_func=lambda _, unit=step.unit: (
+                    f"{unit}, {self.clock() - self.started:.0f} s"
+                ),
+            )
+            self.bar.__enter__()
+        self.bar.update(max(step.done - self.bar.pos, 0))
+
+    def _finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_progress()
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> ProgressView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 dist_option = click.option(
@@ -136,7 +202,8 @@ def main() -> None:
     help="Refuse input files larger than this.",
 )
 @engine_option
-def build(project: Project, out_dir: Path | None, max_bytes: int, engine: str) -> None:
+@quiet_option
+def build(project: Project, out_dir: Path | None, max_bytes: int, engine: str, quiet: bool) -> None:
     """Build the dataset from ontology/, data/ and shapes/ and write it to dist/.
 
     Loads the ontology, vocabularies, entities and every document with its curated facts,
@@ -151,7 +218,10 @@ def build(project: Project, out_dir: Path | None, max_bytes: int, engine: str) -
       kgbuild build --engine pyshacl
     """
     try:
-        result = pipeline.build(project, out_dir=out_dir, max_bytes=max_bytes, engine=engine)
+        with ProgressView(quiet) as progress:
+            result = pipeline.build(
+                project, out_dir=out_dir, max_bytes=max_bytes, engine=engine, progress=progress
+            )
     except ValidationFailed as exc:
         if exc.result is not None:
             _summary(exc.result, written=False)
@@ -282,6 +352,7 @@ def query(
     help="Refuse input files larger than this.",
 )
 @engine_option
+@quiet_option
 def validate(
     project: Project,
     files: tuple[Path, ...],
@@ -292,6 +363,7 @@ def validate(
     dist: Path | None,
     max_bytes: int,
     engine: str,
+    quiet: bool,
 ) -> None:
     """Check new data against the shapes before it joins the graph.
 
@@ -314,15 +386,17 @@ def validate(
       1  violations (or warnings with --strict)
       2  an input could not be read (syntax error, unknown format, nothing built yet)
     """
-    report = pipeline.validate(
-        project,
-        list(files),
-        dist=dist,
-        alone=alone,
-        fmt=input_format,
-        max_bytes=max_bytes,
-        engine=engine,
-    )
+    with ProgressView(quiet) as progress:
+        report = pipeline.validate(
+            project,
+            list(files),
+            dist=dist,
+            alone=alone,
+            fmt=input_format,
+            max_bytes=max_bytes,
+            engine=engine,
+            progress=progress,
+        )
     if fmt == "json":
         click.echo(report.to_json())
     elif fmt == "turtle":
@@ -376,6 +450,7 @@ def validate(
     help="Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).",
 )
 @engine_option
+@quiet_option
 def publish(
     project: Project,
     out_dir: Path | None,
@@ -385,6 +460,7 @@ def publish(
     include_drafts: bool,
     issued: str | None,
     engine: str,
+    quiet: bool,
 ) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
 
@@ -405,16 +481,18 @@ def publish(
       kgbuild publish --out /srv/www/kgbuild --url https://example.org/kgbuild/
       cd dist/release && sha256sum -c SHA256SUMS
     """
-    release = pipeline.publish(
-        project,
-        out_dir,
-        url=url,
-        sparql_endpoint=sparql_endpoint,
-        include_texts=include_texts,
-        include_drafts=include_drafts,
-        issued=issued,
-        engine=engine,
-    )
+    with ProgressView(quiet) as progress:
+        release = pipeline.publish(
+            project,
+            out_dir,
+            url=url,
+            sparql_endpoint=sparql_endpoint,
+            include_texts=include_texts,
+            include_drafts=include_drafts,
+            issued=issued,
+            engine=engine,
+            progress=progress,
+        )
     if release.drafts_left_out:
         click.echo(
             f"left out {len(release.drafts_left_out)} draft document(s) not yet reviewed "

@@ -24,6 +24,7 @@ from kgbuild.graph.assemble import Assembly, assemble, count
 from kgbuild.graph.dumps import REPORT_FILE, merged_triples, write_build_outputs
 from kgbuild.graph.reasoning import infer
 from kgbuild.graph.store import write_store
+from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.rdf import graph_nquads
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
@@ -61,21 +62,30 @@ def cache_folder(out: Path) -> Path:
 
 
 def _validated(
-    project: Project, cache: Cache, max_bytes: int, workers: int, started: float, engine: str
+    project: Project,
+    cache: Cache,
+    max_bytes: int,
+    workers: int,
+    started: float,
+    engine: str,
+    progress: ProgressCallback | None = None,
 ) -> BuildResult:
     """Assemble and validate (taking from ``cache`` what it has); raise ValidationFailed, with
     the result, when the data violates the shapes."""
-    assembly = assemble(project, max_bytes, cache, workers)
-    report = validate_quads(assembly.quads, project, assembly.locations, engine=engine)
+    assembly = assemble(project, max_bytes, cache, workers, progress)
+    documents = len(assembly.documents)
+    report(progress, "validating", 0, documents)
+    checked = validate_quads(assembly.quads, project, assembly.locations, engine=engine)
+    report(progress, "validating", documents, documents)
     triples = merged_triples(assembly.quads)  # assembly.quads is sorted already
-    result = BuildResult(assembly, report, count(assembly, project, triples), 0.0)
+    result = BuildResult(assembly, checked, count(assembly, project, triples), 0.0)
     result.triples = triples
-    if not report.conforms:
+    if not checked.conforms:
         result.seconds = time.perf_counter() - started
         result.work = dict(cache.work)
         raise ValidationFailed(
-            f"the data violates the shapes: {report.violations} violation(s)\n"
-            + report.text(limit=50),
+            f"the data violates the shapes: {checked.violations} violation(s)\n"
+            + checked.text(limit=50),
             hint="fix the records named above; nothing was written",
             result=result,
         )
@@ -91,6 +101,7 @@ def build(
     workers: int = 2,
     use_cache: bool = True,
     engine: str = "fast",
+    progress: ProgressCallback | None = None,
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
 
@@ -98,15 +109,19 @@ def build(
     cache (see cache_folder): a document's graph, each node's validation, each graph's
     entailments. Raises InputError for unreadable or malformed input, ValidationFailed when
     the data violates the shapes; in both cases nothing is written and earlier outputs stay
-    as they were.
+    as they were. ``engine``: "fast" or "pyshacl" (see validate_quads); ``progress`` hears
+    each stage's progress (kgbuild.progress).
     """
     started = time.perf_counter()
     project = _project(project)
     out = out_dir or project.dist_dir
     cache = Cache(cache_folder(out) if write and use_cache else None)
-    result = _validated(project, cache, max_bytes, workers, started, engine)
+    result = _validated(project, cache, max_bytes, workers, started, engine, progress)
     if write:
+        documents = len(result.assembly.documents)
+        report(progress, "writing outputs", 0, documents)
         result.written = _write_outputs(result, project, out, cache)
+        report(progress, "writing outputs", documents, documents)
     result.seconds = time.perf_counter() - started
     result.work = dict(cache.work)
     return result
@@ -164,6 +179,7 @@ def publish(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
     engine: str = "fast",
+    progress: ProgressCallback | None = None,
 ) -> Release:
     """Write a linked-data release (default ``dist/release/``) of the validated dataset.
 
@@ -181,7 +197,7 @@ def publish(
     info = read_release_info(project)
     cache = Cache(cache_folder(dist or project.dist_dir))
     try:
-        result = _validated(project, cache, max_bytes, workers, started, engine)
+        result = _validated(project, cache, max_bytes, workers, started, engine, progress)
     except ValidationFailed as exc:
         raise ValidationFailed(
             exc.message.replace("violation(s)", "violation(s); nothing published", 1),
@@ -198,6 +214,7 @@ def publish(
         include_texts=include_texts,
         include_drafts=include_drafts,
         issued=issued,
+        progress=progress,
     )
 
 
@@ -233,13 +250,15 @@ def validate(
     fmt: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     engine: str = "fast",
+    progress: ProgressCallback | None = None,
 ) -> NewDataReport:
     """Check new files (RDF, or curated YAML) against the shapes with the built dataset, and
     report only the problems they add (see validation/newdata.py)."""
     from kgbuild.validation.newdata import check_files
 
     project = _project(project)
-    return check_files(
+    report(progress, "validating", 0, len(files), "files")
+    checked = check_files(
         project,
         [Path(f) for f in files],
         dist=dist,
@@ -248,6 +267,8 @@ def validate(
         max_bytes=max_bytes,
         engine=engine,
     )
+    report(progress, "validating", len(files), len(files), "files")
+    return checked
 
 
 def push(

@@ -14,6 +14,7 @@ from kgbuild.cache import Cache, digest
 from kgbuild.errors import InputError, KGBuildError, Location
 from kgbuild.graph.dumps import merged_triples
 from kgbuild.namespaces import KG, RDF, RDFS, VOCAB
+from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.rdf import iri, quad, sorted_quads
 from kgbuild.sources.files import (
@@ -45,12 +46,13 @@ def assemble(
     max_bytes: int = DEFAULT_MAX_BYTES,
     cache: Cache | None = None,
     workers: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> Assembly:
     """Load the ontology, vocabularies, entities and every document into one dataset.
 
     A document whose text, curated file and reading rules (context, ontology, vocabularies,
     base, kgbuild version) are unchanged is taken from ``cache``; the others are read in
-    ``workers`` processes.
+    ``workers`` processes. ``progress`` hears how many documents are done.
     """
     cache = cache or Cache(None)
     vocabulary = load_vocabulary(project)
@@ -78,7 +80,9 @@ def assemble(
                 "curated file without its document text",
                 hint=f"add {orphan.stem}.txt or remove the file",
             )
-    units += _document_units(project, vocabulary, doc_ids, fingerprint, max_bytes, cache, workers)
+    units += _document_units(
+        project, vocabulary, doc_ids, fingerprint, max_bytes, cache, workers, progress
+    )
 
     quads = ontology + vocabularies + [q for unit in units for q in unit.quads]
     locations: dict[str, Location] = {}
@@ -113,6 +117,7 @@ def _document_units(
     max_bytes: int,
     cache: Cache,
     workers: int,
+    progress: ProgressCallback | None = None,
 ) -> list[Unit]:
     """Every document's unit: from the cache where its inputs are unchanged, else read."""
     keys, found, missing = {}, {}, []
@@ -133,15 +138,24 @@ def _document_units(
         else:
             missing.append(doc_id)
     cache.did("documents read", len(missing))
+    total = len(doc_ids)
+    report(progress, "reading documents", len(found), total)
+    loaded: dict[str, object] = {}
     if workers > 1 and len(missing) > 50:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunks = [missing[i :: workers * 4] for i in range(workers * 4)]
+            count = max(workers * 4, len(missing) // 50)
+            chunks = [missing[i::count] for i in range(count)]
             results = pool.map(
                 _load_documents_job, [(project, chunk, max_bytes) for chunk in chunks if chunk]
             )
-            loaded = {doc_id: entry for batch in results for doc_id, entry in batch}
+            for batch in results:
+                loaded.update(batch)
+                report(progress, "reading documents", len(found) + len(loaded), total)
     else:
-        loaded = dict(_load_documents_job((project, missing, max_bytes), vocabulary))
+        for start in range(0, len(missing), 20):
+            job = (project, missing[start : start + 20], max_bytes)
+            loaded.update(_load_documents_job(job, vocabulary))
+            report(progress, "reading documents", len(found) + len(loaded), total)
     for doc_id, entry in loaded.items():
         if isinstance(entry, tuple) and entry and entry[0] == "error":
             # read it again here, so that the error keeps its type, location and exit code
