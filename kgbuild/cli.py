@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -269,6 +270,15 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
     show_default=True,
     help="Cut table cells longer than this (0: never).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Rows per page (a saved question's default answer is its first 100 rows).",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Rows to skip first.")
+@click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (from 1).")
+@click.option("--all", "all_rows", is_flag=True, help="Every row, not a page.")
 def query(
     project: Project,
     query: str | None,
@@ -278,6 +288,10 @@ def query(
     params: tuple[tuple[str, str], ...],
     dist: Path | None,
     width: int,
+    limit: int | None,
+    offset: int,
+    page: int | None,
+    all_rows: bool,
 ) -> None:
     """Ask the built dataset a SPARQL 1.1 question, locally, with no server.
 
@@ -308,15 +322,32 @@ def query(
         return
     if query is None or query == "-":
         query = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    outcome = pipeline.query(project, query, dist=dist, reason=reason, params=dict(params))
+    note = None
+    saved = query is not None and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", query) is not None
+    if not all_rows and (saved or limit is not None or offset or page):
+        from kgbuild.graph.query import DEFAULT_PAGE, Page
+
+        size = DEFAULT_PAGE if limit is None else limit
+        start = (page - 1) * size if page and not offset else offset
+        answer = pipeline.query_page(
+            project, query, dist=dist, reason=reason, params=dict(params), limit=size, offset=start
+        )
+        outcome, note = (
+            (answer.outcome, answer.note()) if isinstance(answer, Page) else (answer, None)
+        )
+    else:
+        outcome = pipeline.query(project, query, dist=dist, reason=reason, params=dict(params))
     if outcome.form == "ASK":
         click.echo("true" if outcome.boolean else "false")
         sys.exit(0 if outcome.boolean else 1)
     if outcome.form == "SELECT" and fmt in (None, "table"):
-        click.echo(table(outcome, project.base, width))
+        text = table(outcome, project.base, width)
+        click.echo(text if note is None else text.rsplit("\n", 1)[0] + f"\n({note})")
         return
     data = serialize(outcome, fmt or "turtle", project.base)
     click.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
+    if note is not None:
+        click.echo(note, err=True)
 
 
 @main.command()

@@ -32,7 +32,7 @@ from kgbuild.validation.engine import validate_quads
 from kgbuild.validation.report import ValidationReport
 
 if TYPE_CHECKING:  # loaded by the calls that need them, not by `import kgbuild`
-    from kgbuild.graph.query import Outcome
+    from kgbuild.graph.query import Outcome, Page
     from kgbuild.release.publish import Release
     from kgbuild.release.push import PushResult
     from kgbuild.validation.report import NewDataReport
@@ -239,6 +239,31 @@ def query(
     bindings = {**(saved.params if saved else {}), **(params or {})}
     store = open_store(dist or project.dist_dir)
     return run_query(store, text, base=project.base, reason=reason, params=bindings)
+
+
+def query_page(
+    project: Project | str | Path,
+    text: str,
+    *,
+    dist: Path | None = None,
+    reason: bool = False,
+    params: dict[str, str] | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> Page | Outcome:
+    """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
+    number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
+    Outcome whole."""
+    from kgbuild.graph.query import resolve, run_page
+    from kgbuild.graph.store import open_store
+
+    project = _project(project)
+    text, saved = resolve(text, None, project.queries_dir)
+    bindings = {**(saved.params if saved else {}), **(params or {})}
+    store = open_store(dist or project.dist_dir)
+    return run_page(
+        store, text, base=project.base, reason=reason, params=bindings, limit=limit, offset=offset
+    )
 
 
 def validate(
