@@ -204,13 +204,22 @@ def main() -> None:
 )
 @engine_option
 @quiet_option
-def build(project: Project, out_dir: Path | None, max_bytes: int, engine: str, quiet: bool) -> None:
+@click.option(
+    "--merged",
+    is_flag=True,
+    help="Also write graph.ttl, graph.nt and graph.jsonld (every graph merged; kgbuild "
+    "publish always writes them).",
+)
+def build(
+    project: Project, out_dir: Path | None, max_bytes: int, engine: str, quiet: bool, merged: bool
+) -> None:
     """Build the dataset from ontology/, data/ and shapes/ and write it to dist/.
 
     Loads the ontology, vocabularies, entities and every document with its curated facts,
     locates each evidence quote in its document, validates the result against the SHACL
-    shapes, and writes dataset.trig and dataset.nq (a named graph per source) and
-    graph.ttl, graph.nt and graph.jsonld (all graphs merged). Same inputs, same bytes.
+    shapes, and writes dataset.trig and dataset.nq (a named graph per source), the query
+    store and validation.json; with --merged also graph.ttl, graph.nt and graph.jsonld (all
+    graphs merged). Same inputs, same bytes.
 
     \b
     Example:
@@ -221,7 +230,12 @@ def build(project: Project, out_dir: Path | None, max_bytes: int, engine: str, q
     try:
         with ProgressView(quiet) as progress:
             result = pipeline.build(
-                project, out_dir=out_dir, max_bytes=max_bytes, engine=engine, progress=progress
+                project,
+                out_dir=out_dir,
+                max_bytes=max_bytes,
+                engine=engine,
+                progress=progress,
+                merged=merged,
             )
     except ValidationFailed as exc:
         if exc.result is not None:

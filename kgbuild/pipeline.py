@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph
-
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
 from kgbuild.cache import Cache
 from kgbuild.errors import OutputError, ValidationFailed
 from kgbuild.graph.assemble import Assembly, assemble, count
-from kgbuild.graph.dumps import REPORT_FILE, merged_triples, write_build_outputs
+from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
 from kgbuild.graph.reasoning import infer
 from kgbuild.graph.store import write_store
 from kgbuild.progress import ProgressCallback, report
@@ -48,7 +46,7 @@ class BuildResult:
     seconds: float
     written: list[Path] = field(default_factory=list)
     work: dict[str, int] = field(default_factory=dict)  # what the cache did not have
-    triples: list[pyoxigraph.Triple] = field(default_factory=list, repr=False)  # merged
+    chunks: dict[str, bytes] = field(default_factory=dict, repr=False)  # graph_nquads
 
 
 def _project(project: Project | str | Path) -> Project:
@@ -75,11 +73,17 @@ def _validated(
     assembly = assemble(project, max_bytes, cache, workers, progress)
     documents = len(assembly.documents)
     report(progress, "validating", 0, documents)
-    checked = validate_quads(assembly.quads, project, assembly.locations, engine=engine)
+    chunks = graph_nquads(assembly.quads)  # the dumps, the store and validation share them
+    checked = validate_quads(
+        assembly.quads,
+        project,
+        assembly.locations,
+        engine=engine,
+        data_nquads=b"".join(chunks.values()),
+    )
     report(progress, "validating", documents, documents)
-    triples = merged_triples(assembly.quads)  # assembly.quads is sorted already
-    result = BuildResult(assembly, checked, count(assembly, project, triples), 0.0)
-    result.triples = triples
+    result = BuildResult(assembly, checked, count(assembly, project), 0.0)
+    result.chunks = chunks
     if not checked.conforms:
         result.seconds = time.perf_counter() - started
         result.work = dict(cache.work)
@@ -102,6 +106,7 @@ def build(
     use_cache: bool = True,
     engine: str = "fast",
     progress: ProgressCallback | None = None,
+    merged: bool = False,
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
 
@@ -110,7 +115,8 @@ def build(
     entailments. Raises InputError for unreadable or malformed input, ValidationFailed when
     the data violates the shapes; in both cases nothing is written and earlier outputs stay
     as they were. ``engine``: "fast" or "pyshacl" (see validate_quads); ``progress`` hears
-    each stage's progress (kgbuild.progress).
+    each stage's progress (kgbuild.progress); ``merged`` also writes the merged dumps
+    (graph.ttl, graph.nt, graph.jsonld), which otherwise only `publish` writes.
     """
     started = time.perf_counter()
     project = _project(project)
@@ -120,14 +126,16 @@ def build(
     if write:
         documents = len(result.assembly.documents)
         report(progress, "writing outputs", 0, documents)
-        result.written = _write_outputs(result, project, out, cache)
+        result.written = _write_outputs(result, project, out, cache, merged)
         report(progress, "writing outputs", documents, documents)
     result.seconds = time.perf_counter() - started
     result.work = dict(cache.work)
     return result
 
 
-def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cache) -> list[Path]:
+def _write_outputs(
+    result: BuildResult, project: Project, out: Path, cache: Cache, merged: bool = False
+) -> list[Path]:
     """Everything goes into a new generation folder; one atomic rename then switches every
     output at once (see atomic.py): a failed or killed build changes nothing."""
     quads = result.assembly.quads
@@ -140,13 +148,14 @@ def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cach
         ) from None
     committed = False
     try:
-        triples = result.triples
-        report = {REPORT_FILE: result.report.to_json().encode("utf-8")}
-        written = write_build_outputs(quads, project.base, generation, report, triples)
         previous = out / CURRENT if (out / CURRENT).is_dir() else None
-        chunks = graph_nquads(quads)
+        chunks = result.chunks or graph_nquads(quads)
+        files = {REPORT_FILE: result.report.to_json().encode("utf-8")}
+        written = write_build_outputs(
+            quads, project.base, generation, files, chunks, previous, merged
+        )
         store, replaced = write_store(
-            quads, triples, infer(quads, project, cache, chunks), generation, chunks, previous
+            quads, infer(quads, project, cache, chunks), generation, chunks, previous
         )
         written.append(store)
         if replaced:  # None: loaded from scratch; 0: the previous store as it was
@@ -154,6 +163,9 @@ def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cach
         point(out / CURRENT, generation)  # the commit
         committed = True
         link_outputs(out, generation, [path.name for path in written])
+        for name in MERGED_FILES:  # links to merged dumps this build did not write
+            if not merged and (out / name).is_symlink():
+                (out / name).unlink()
     except OSError as exc:
         raise OutputError(
             f"{out}: cannot write the outputs: {exc}",

@@ -12,7 +12,6 @@ import pyoxigraph
 from kgbuild import __version__
 from kgbuild.cache import Cache, digest
 from kgbuild.errors import InputError, KGBuildError, Location
-from kgbuild.graph.dumps import merged_triples
 from kgbuild.namespaces import KG, RDF, RDFS, VOCAB
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
@@ -269,16 +268,13 @@ def draft_sources(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> set
     }
 
 
-def count(
-    assembly: Assembly, project: Project, triples: list[pyoxigraph.Triple] | None = None
-) -> dict[str, int]:
-    """The figures of the build summary, computed from the data (and its ``triples``, merged
-    across graphs, when the caller has them already)."""
-    triples = merged_triples(assembly.quads) if triples is None else triples
+def count(assembly: Assembly, project: Project) -> dict[str, int]:
+    """The figures of the build summary, computed from the data."""
     types: dict[str, set[str]] = {}
-    for t in triples:
-        if t.predicate.value == RDF + "type":
-            types.setdefault(t.object.value, set()).add(t.subject.value)
+    rdf_type = pyoxigraph.NamedNode(RDF + "type")
+    typed = [q for q in assembly.quads if q.predicate == rdf_type]
+    for q in typed:
+        types.setdefault(q.object.value, set()).add(q.subject.value)
 
     def instances(*local: str) -> int:
         found: set[str] = set()
@@ -292,7 +288,7 @@ def count(
     event_types = event_classes(ontology_quads)
     return {
         "quads": len(assembly.quads),
-        "triples": len(triples),
+        "triples": len({q.triple for q in assembly.quads}),
         "sources": len(assembly.documents),
         "events": len({s for c in event_types for s in types.get(c, set())}),
         "agents": instances(
@@ -325,5 +321,5 @@ def count(
         "statements": instances("Statement", "Speech"),
         "positions": instances("Membership"),
         "mentions": instances("Mention"),
-        "drafts": len(draft_sources(triples)),
+        "drafts": len(draft_sources(assembly.quads)),
     }

@@ -218,9 +218,9 @@ def validate_quads(
             data_nquads = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
         rows = core_problems(data_nquads, core, focus)
         union = store is None
-        if store is None:
+        if store is None:  # loaded from the N-Quads: faster than adding Python objects
             store = pyoxigraph.Store()
-            store.extend(quads)
+            store.bulk_load(data_nquads, format=pyoxigraph.RdfFormat.N_QUADS)
         rows += sparql_problems(store, checks + order_checks(core), focus, union=union)
     where = locations or {}
     problems = sort_problems({dataclasses.replace(p, where=where.get(p.focus)) for p in rows})
