@@ -344,7 +344,14 @@ def query(
         size = DEFAULT_PAGE if limit is None else limit
         start = (page - 1) * size if page and not offset else offset
         answer = pipeline.query_page(
-            project, query, dist=dist, reason=reason, params=dict(params), limit=size, offset=start
+            project,
+            query,
+            dist=dist,
+            reason=reason,
+            params=dict(params),
+            limit=size,
+            offset=start,
+            read=fmt in (None, "table"),
         )
         outcome, note = (
             (answer.outcome, answer.note()) if isinstance(answer, Page) else (answer, None)

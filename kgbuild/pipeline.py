@@ -262,10 +262,11 @@ def query_page(
     params: dict[str, str] | None = None,
     limit: int | None = 100,
     offset: int = 0,
+    read: bool = True,
 ) -> Page | Outcome:
     """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
     number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
-    Outcome whole."""
+    Outcome whole. ``read=False`` for a page to serialize in a standard format."""
     from kgbuild.graph.query import resolve, run_page
     from kgbuild.graph.store import open_store
 
@@ -274,7 +275,14 @@ def query_page(
     bindings = {**(saved.params if saved else {}), **(params or {})}
     store = open_store(dist or project.dist_dir)
     return run_page(
-        store, text, base=project.base, reason=reason, params=bindings, limit=limit, offset=offset
+        store,
+        text,
+        base=project.base,
+        reason=reason,
+        params=bindings,
+        limit=limit,
+        offset=offset,
+        read=read,
     )
 
 

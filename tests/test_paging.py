@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from itertools import product
 from pathlib import Path
 
 import pyoxigraph
@@ -38,11 +39,13 @@ def test_a_page_is_that_slice_of_the_whole_answer_with_its_total(
         assert not isinstance(run_page(store, saved.text, base=ID, params=saved.params), Page)
         return
     rows = texts(whole.rows)
-    for offset, limit in ((0, 3), (2, 3), (0, None), (len(rows), 5)):
-        page = run_page(store, saved.text, base=ID, params=saved.params, limit=limit, offset=offset)
+    for offset, limit, read in product((0, 2, len(rows)), (3, None), (True, False)):
+        page = run_page(
+            store, saved.text, base=ID, params=saved.params, limit=limit, offset=offset, read=read
+        )
         assert isinstance(page, Page)
         end = None if limit is None else offset + limit
-        assert texts(page.outcome.rows) == rows[offset:end], (offset, limit)
+        assert texts(page.outcome.rows) == rows[offset:end], (offset, limit, read)
         assert page.total == len(rows)
 
 
