@@ -3,8 +3,6 @@
 - unit: a document's graph (its quads as N-Quads, where each record is, what it refers to),
   keyed by the SHA-256 of the document's text and curated file and of everything that shapes
   how they are read (context, ontology, vocabularies, base IRI, kgbuild version);
-- index: the SHACL core results of every node, keyed per node by the SHA-256 of the exact
-  data the shapes look at for that node (validation/engine.py);
 - schema and entailed: the ontology's closure, and each graph's entailments under it
   (graph/reasoning.py).
 
@@ -23,7 +21,7 @@ from typing import Any
 from kgbuild import __version__
 from kgbuild.atomic import write_file
 
-FORMAT = 2  # bumped when what an entry holds changes
+FORMAT = 3  # bumped when what an entry holds changes
 
 
 def digest(*parts: bytes | str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,83 @@ def project_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, project=Project.at(project_dir, base), **kwargs)
 
     return wrapper
+
+
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    envvar="KGBUILD_ENGINE",
+    show_envvar=True,
+    help="SHACL engine: fast (shacl-rust, SPARQL constraints in pyoxigraph) or pyshacl "
+    "(the reference: slow, for checking; README 'Validation engines').",
+)
+
+
+quiet_option = click.option(
+    "--quiet", is_flag=True, help="Show no progress (it shows only on a terminal anyway)."
+)
+
+
+class ProgressView:
+    """Draws the library's progress reports (kgbuild.progress) as click progress bars on
+    stderr: one per stage, with the units done out of the total and the time since the start.
+    Nothing is drawn in the first ``delay`` seconds, when stderr is not a terminal, or when
+    ``quiet``; use it as a context manager and pass it as the ``progress`` callback."""
+
+    def __init__(
+        self,
+        quiet: bool = False,
+        delay: float = 2.0,
+        stream: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = not quiet and _isatty(self.stream)
+        self.delay = delay
+        self.clock = clock
+        self.started = clock()
+        self.bar: Any = None
+        self.stage: str | None = None
+
+    def __call__(self, step: Any) -> None:
+        if not self.enabled or self.clock() - self.started < self.delay:
+            return
+        if step.stage != self.stage or self.bar is None:
+            self._finish()
+            self.stage = step.stage
+            self.bar = click.progressbar(
+                length=max(step.total, 1),
+                label=step.stage,
+                file=self.stream,
+                show_pos=True,
+                show_eta=False,
+                item_show_func=lambda _, unit=step.unit: (
+                    f"{unit}, {self.clock() - self.started:.0f} s"
+                ),
+            )
+            self.bar.__enter__()
+        self.bar.update(max(step.done - self.bar.pos, 0))
+
+    def _finish(self) -> None:
+        if self.bar is not None:
+            self.bar.render_progress()
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __enter__(self) -> ProgressView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 dist_option = click.option(
@@ -123,21 +202,41 @@ def main() -> None:
     show_default=True,
     help="Refuse input files larger than this.",
 )
-def build(project: Project, out_dir: Path | None, max_bytes: int) -> None:
+@engine_option
+@quiet_option
+@click.option(
+    "--merged",
+    is_flag=True,
+    help="Also write graph.ttl, graph.nt and graph.jsonld (every graph merged; kgbuild "
+    "publish always writes them).",
+)
+def build(
+    project: Project, out_dir: Path | None, max_bytes: int, engine: str, quiet: bool, merged: bool
+) -> None:
     """Build the dataset from ontology/, data/ and shapes/ and write it to dist/.
 
     Loads the ontology, vocabularies, entities and every document with its curated facts,
     locates each evidence quote in its document, validates the result against the SHACL
-    shapes, and writes dataset.trig and dataset.nq (a named graph per source) and
-    graph.ttl, graph.nt and graph.jsonld (all graphs merged). Same inputs, same bytes.
+    shapes, and writes dataset.trig and dataset.nq (a named graph per source), the query
+    store and validation.json; with --merged also graph.ttl, graph.nt and graph.jsonld (all
+    graphs merged). Same inputs, same bytes.
 
     \b
     Example:
       kgbuild build
       kgbuild build --out /tmp/kg --base https://example.org/kg/
+      kgbuild build --engine pyshacl
     """
     try:
-        result = pipeline.build(project, out_dir=out_dir, max_bytes=max_bytes)
+        with ProgressView(quiet) as progress:
+            result = pipeline.build(
+                project,
+                out_dir=out_dir,
+                max_bytes=max_bytes,
+                engine=engine,
+                progress=progress,
+                merged=merged,
+            )
     except ValidationFailed as exc:
         if exc.result is not None:
             _summary(exc.result, written=False)
@@ -185,6 +284,15 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
     show_default=True,
     help="Cut table cells longer than this (0: never).",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Rows per page (a saved question's default answer is its first 100 rows).",
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Rows to skip first.")
+@click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (from 1).")
+@click.option("--all", "all_rows", is_flag=True, help="Every row, not a page.")
 def query(
     project: Project,
     query: str | None,
@@ -194,6 +302,10 @@ def query(
     params: tuple[tuple[str, str], ...],
     dist: Path | None,
     width: int,
+    limit: int | None,
+    offset: int,
+    page: int | None,
+    all_rows: bool,
 ) -> None:
     """Ask the built dataset a SPARQL 1.1 question, locally, with no server.
 
@@ -224,15 +336,39 @@ def query(
         return
     if query is None or query == "-":
         query = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
-    outcome = pipeline.query(project, query, dist=dist, reason=reason, params=dict(params))
+    note = None
+    saved = query is not None and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", query) is not None
+    if not all_rows and (saved or limit is not None or offset or page):
+        from kgbuild.graph.query import DEFAULT_PAGE, Page
+
+        size = DEFAULT_PAGE if limit is None else limit
+        start = (page - 1) * size if page and not offset else offset
+        answer = pipeline.query_page(
+            project,
+            query,
+            dist=dist,
+            reason=reason,
+            params=dict(params),
+            limit=size,
+            offset=start,
+            read=fmt in (None, "table"),
+        )
+        outcome, note = (
+            (answer.outcome, answer.note()) if isinstance(answer, Page) else (answer, None)
+        )
+    else:
+        outcome = pipeline.query(project, query, dist=dist, reason=reason, params=dict(params))
     if outcome.form == "ASK":
         click.echo("true" if outcome.boolean else "false")
         sys.exit(0 if outcome.boolean else 1)
     if outcome.form == "SELECT" and fmt in (None, "table"):
-        click.echo(table(outcome, project.base, width))
+        text = table(outcome, project.base, width)
+        click.echo(text if note is None else text.rsplit("\n", 1)[0] + f"\n({note})")
         return
     data = serialize(outcome, fmt or "turtle", project.base)
     click.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
+    if note is not None:
+        click.echo(note, err=True)
 
 
 @main.command()
@@ -267,6 +403,8 @@ def query(
     show_default=True,
     help="Refuse input files larger than this.",
 )
+@engine_option
+@quiet_option
 def validate(
     project: Project,
     files: tuple[Path, ...],
@@ -276,6 +414,8 @@ def validate(
     fmt: str,
     dist: Path | None,
     max_bytes: int,
+    engine: str,
+    quiet: bool,
 ) -> None:
     """Check new data against the shapes before it joins the graph.
 
@@ -298,9 +438,17 @@ def validate(
       1  violations (or warnings with --strict)
       2  an input could not be read (syntax error, unknown format, nothing built yet)
     """
-    report = pipeline.validate(
-        project, list(files), dist=dist, alone=alone, fmt=input_format, max_bytes=max_bytes
-    )
+    with ProgressView(quiet) as progress:
+        report = pipeline.validate(
+            project,
+            list(files),
+            dist=dist,
+            alone=alone,
+            fmt=input_format,
+            max_bytes=max_bytes,
+            engine=engine,
+            progress=progress,
+        )
     if fmt == "json":
         click.echo(report.to_json())
     elif fmt == "turtle":
@@ -353,6 +501,8 @@ def validate(
     metavar="YYYY-MM-DD",
     help="Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).",
 )
+@engine_option
+@quiet_option
 def publish(
     project: Project,
     out_dir: Path | None,
@@ -361,6 +511,8 @@ def publish(
     include_texts: bool,
     include_drafts: bool,
     issued: str | None,
+    engine: str,
+    quiet: bool,
 ) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
 
@@ -381,15 +533,18 @@ def publish(
       kgbuild publish --out /srv/www/kgbuild --url https://example.org/kgbuild/
       cd dist/release && sha256sum -c SHA256SUMS
     """
-    release = pipeline.publish(
-        project,
-        out_dir,
-        url=url,
-        sparql_endpoint=sparql_endpoint,
-        include_texts=include_texts,
-        include_drafts=include_drafts,
-        issued=issued,
-    )
+    with ProgressView(quiet) as progress:
+        release = pipeline.publish(
+            project,
+            out_dir,
+            url=url,
+            sparql_endpoint=sparql_endpoint,
+            include_texts=include_texts,
+            include_drafts=include_drafts,
+            issued=issued,
+            engine=engine,
+            progress=progress,
+        )
     if release.drafts_left_out:
         click.echo(
             f"left out {len(release.drafts_left_out)} draft document(s) not yet reviewed "

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph
-
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
 from kgbuild.cache import Cache
 from kgbuild.errors import OutputError, ValidationFailed
 from kgbuild.graph.assemble import Assembly, assemble, count
-from kgbuild.graph.dumps import REPORT_FILE, merged_triples, write_build_outputs
+from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
 from kgbuild.graph.reasoning import infer
 from kgbuild.graph.store import write_store
+from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.rdf import graph_nquads
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
@@ -31,7 +30,7 @@ from kgbuild.validation.engine import validate_quads
 from kgbuild.validation.report import ValidationReport
 
 if TYPE_CHECKING:  # loaded by the calls that need them, not by `import kgbuild`
-    from kgbuild.graph.query import Outcome
+    from kgbuild.graph.query import Outcome, Page
     from kgbuild.release.publish import Release
     from kgbuild.release.push import PushResult
     from kgbuild.validation.report import NewDataReport
@@ -47,7 +46,7 @@ class BuildResult:
     seconds: float
     written: list[Path] = field(default_factory=list)
     work: dict[str, int] = field(default_factory=dict)  # what the cache did not have
-    triples: list[pyoxigraph.Triple] = field(default_factory=list, repr=False)  # merged
+    chunks: dict[str, bytes] = field(default_factory=dict, repr=False)  # graph_nquads
 
 
 def _project(project: Project | str | Path) -> Project:
@@ -61,23 +60,36 @@ def cache_folder(out: Path) -> Path:
 
 
 def _validated(
-    project: Project, cache: Cache, max_bytes: int, workers: int, started: float
+    project: Project,
+    cache: Cache,
+    max_bytes: int,
+    workers: int,
+    started: float,
+    engine: str,
+    progress: ProgressCallback | None = None,
 ) -> BuildResult:
     """Assemble and validate (taking from ``cache`` what it has); raise ValidationFailed, with
     the result, when the data violates the shapes."""
-    assembly = assemble(project, max_bytes, cache, workers)
-    report = validate_quads(
-        assembly.quads, project, assembly.locations, cache=cache, workers=workers
+    assembly = assemble(project, max_bytes, cache, workers, progress)
+    documents = len(assembly.documents)
+    report(progress, "validating", 0, documents)
+    chunks = graph_nquads(assembly.quads)  # the dumps, the store and validation share them
+    checked = validate_quads(
+        assembly.quads,
+        project,
+        assembly.locations,
+        engine=engine,
+        data_nquads=b"".join(chunks.values()),
     )
-    triples = merged_triples(assembly.quads)  # assembly.quads is sorted already
-    result = BuildResult(assembly, report, count(assembly, project, triples), 0.0)
-    result.triples = triples
-    if not report.conforms:
+    report(progress, "validating", documents, documents)
+    result = BuildResult(assembly, checked, count(assembly, project), 0.0)
+    result.chunks = chunks
+    if not checked.conforms:
         result.seconds = time.perf_counter() - started
         result.work = dict(cache.work)
         raise ValidationFailed(
-            f"the data violates the shapes: {report.violations} violation(s)\n"
-            + report.text(limit=50),
+            f"the data violates the shapes: {checked.violations} violation(s)\n"
+            + checked.text(limit=50),
             hint="fix the records named above; nothing was written",
             result=result,
         )
@@ -92,6 +104,9 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
     use_cache: bool = True,
+    engine: str = "fast",
+    progress: ProgressCallback | None = None,
+    merged: bool = False,
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
 
@@ -99,21 +114,28 @@ def build(
     cache (see cache_folder): a document's graph, each node's validation, each graph's
     entailments. Raises InputError for unreadable or malformed input, ValidationFailed when
     the data violates the shapes; in both cases nothing is written and earlier outputs stay
-    as they were.
+    as they were. ``engine``: "fast" or "pyshacl" (see validate_quads); ``progress`` hears
+    each stage's progress (kgbuild.progress); ``merged`` also writes the merged dumps
+    (graph.ttl, graph.nt, graph.jsonld), which otherwise only `publish` writes.
     """
     started = time.perf_counter()
     project = _project(project)
     out = out_dir or project.dist_dir
     cache = Cache(cache_folder(out) if write and use_cache else None)
-    result = _validated(project, cache, max_bytes, workers, started)
+    result = _validated(project, cache, max_bytes, workers, started, engine, progress)
     if write:
-        result.written = _write_outputs(result, project, out, cache)
+        documents = len(result.assembly.documents)
+        report(progress, "writing outputs", 0, documents)
+        result.written = _write_outputs(result, project, out, cache, merged)
+        report(progress, "writing outputs", documents, documents)
     result.seconds = time.perf_counter() - started
     result.work = dict(cache.work)
     return result
 
 
-def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cache) -> list[Path]:
+def _write_outputs(
+    result: BuildResult, project: Project, out: Path, cache: Cache, merged: bool = False
+) -> list[Path]:
     """Everything goes into a new generation folder; one atomic rename then switches every
     output at once (see atomic.py): a failed or killed build changes nothing."""
     quads = result.assembly.quads
@@ -126,13 +148,14 @@ def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cach
         ) from None
     committed = False
     try:
-        triples = result.triples
-        report = {REPORT_FILE: result.report.to_json().encode("utf-8")}
-        written = write_build_outputs(quads, project.base, generation, report, triples)
         previous = out / CURRENT if (out / CURRENT).is_dir() else None
-        chunks = graph_nquads(quads)
+        chunks = result.chunks or graph_nquads(quads)
+        files = {REPORT_FILE: result.report.to_json().encode("utf-8")}
+        written = write_build_outputs(
+            quads, project.base, generation, files, chunks, previous, merged
+        )
         store, replaced = write_store(
-            quads, triples, infer(quads, project, cache, chunks), generation, chunks, previous
+            quads, infer(quads, project, cache, chunks), generation, chunks, previous
         )
         written.append(store)
         if replaced:  # None: loaded from scratch; 0: the previous store as it was
@@ -140,6 +163,9 @@ def _write_outputs(result: BuildResult, project: Project, out: Path, cache: Cach
         point(out / CURRENT, generation)  # the commit
         committed = True
         link_outputs(out, generation, [path.name for path in written])
+        for name in MERGED_FILES:  # links to merged dumps this build did not write
+            if not merged and (out / name).is_symlink():
+                (out / name).unlink()
     except OSError as exc:
         raise OutputError(
             f"{out}: cannot write the outputs: {exc}",
@@ -164,6 +190,8 @@ def publish(
     issued: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
+    engine: str = "fast",
+    progress: ProgressCallback | None = None,
 ) -> Release:
     """Write a linked-data release (default ``dist/release/``) of the validated dataset.
 
@@ -181,7 +209,7 @@ def publish(
     info = read_release_info(project)
     cache = Cache(cache_folder(dist or project.dist_dir))
     try:
-        result = _validated(project, cache, max_bytes, workers, started)
+        result = _validated(project, cache, max_bytes, workers, started, engine, progress)
     except ValidationFailed as exc:
         raise ValidationFailed(
             exc.message.replace("violation(s)", "violation(s); nothing published", 1),
@@ -198,6 +226,7 @@ def publish(
         include_texts=include_texts,
         include_drafts=include_drafts,
         issued=issued,
+        progress=progress,
     )
 
 
@@ -224,6 +253,39 @@ def query(
     return run_query(store, text, base=project.base, reason=reason, params=bindings)
 
 
+def query_page(
+    project: Project | str | Path,
+    text: str,
+    *,
+    dist: Path | None = None,
+    reason: bool = False,
+    params: dict[str, str] | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+    read: bool = True,
+) -> Page | Outcome:
+    """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
+    number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
+    Outcome whole. ``read=False`` for a page to serialize in a standard format."""
+    from kgbuild.graph.query import resolve, run_page
+    from kgbuild.graph.store import open_store
+
+    project = _project(project)
+    text, saved = resolve(text, None, project.queries_dir)
+    bindings = {**(saved.params if saved else {}), **(params or {})}
+    store = open_store(dist or project.dist_dir)
+    return run_page(
+        store,
+        text,
+        base=project.base,
+        reason=reason,
+        params=bindings,
+        limit=limit,
+        offset=offset,
+        read=read,
+    )
+
+
 def validate(
     project: Project | str | Path,
     files: list[Path],
@@ -232,15 +294,26 @@ def validate(
     alone: bool = False,
     fmt: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    engine: str = "fast",
+    progress: ProgressCallback | None = None,
 ) -> NewDataReport:
     """Check new files (RDF, or curated YAML) against the shapes with the built dataset, and
     report only the problems they add (see validation/newdata.py)."""
     from kgbuild.validation.newdata import check_files
 
     project = _project(project)
-    return check_files(
-        project, [Path(f) for f in files], dist=dist, alone=alone, fmt=fmt, max_bytes=max_bytes
+    report(progress, "validating", 0, len(files), "files")
+    checked = check_files(
+        project,
+        [Path(f) for f in files],
+        dist=dist,
+        alone=alone,
+        fmt=fmt,
+        max_bytes=max_bytes,
+        engine=engine,
     )
+    report(progress, "validating", len(files), len(files), "files")
+    return checked
 
 
 def push(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph
@@ -36,17 +36,13 @@ def quad(s: str, p: str, o: NamedNode | Literal, graph: str | None) -> Quad:
 
 
 def sorted_quads(quads: Iterable[Quad]) -> list[Quad]:
-    """Quads without duplicates in a fixed order (graph, subject, predicate, object)."""
+    """Quads without duplicates in a fixed order (graph, subject, predicate, object).
+
+    Within a graph, the order of the N-Quads lines is the order of (subject, predicate,
+    object): a term never continues with a character below the space that ends it.
+    """
     unique = {str(q): q for q in quads}
-    return [unique[key] for key in sorted(unique, key=_order_key(unique))]
-
-
-def _order_key(unique: dict[str, Quad]) -> Callable[[str], tuple[str, ...]]:
-    def key(text: str) -> tuple[str, str, str, str]:
-        q = unique[text]
-        return (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))
-
-    return key
+    return [unique[key] for key in sorted(unique, key=lambda k: (str(unique[k].graph_name), k))]
 
 
 def to_rdflib(term: NamedNode | Literal | pyoxigraph.BlankNode) -> Any:

@@ -14,10 +14,9 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kgbuild.errors import InputError
-from kgbuild.graph.dumps import BUILD_FILES, REPORT_FILE
+from kgbuild.graph.dumps import BUILD_FILES, MERGED_FILES, REPORT_FILE
 from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
-from kgbuild.validation.engine import validate_quads
 from tests.conftest import ROOT, Sparql
 
 RDFLIB_FORMATS = {
@@ -137,6 +136,30 @@ def test_two_builds_are_byte_identical_in_another_hash_seed(
         assert (first / name).read_bytes() == (tmp_path / name).read_bytes(), name
 
 
+def test_trig_from_graph_chunks_is_one_serialization_of_every_graph(
+    built: tuple[BuildResult, Path], project: Project
+) -> None:
+    from kgbuild.graph.dumps import serialize_dataset
+
+    result, out = built
+    whole = serialize_dataset(result.assembly.quads, "trig", project.base)
+    assert (out / "dataset.trig").read_bytes() == whole
+    assert (out / "dataset.nq").read_bytes() == serialize_dataset(
+        result.assembly.quads, "nq", project.base
+    )
+
+
+def test_merged_dumps_only_on_demand_and_no_stale_links(tmp_path: Path) -> None:
+    project = Project.at(copy_project(tmp_path / "p"))
+    out = tmp_path / "dist"
+    build(project, out_dir=out, merged=True)
+    assert all((out / name).is_file() for name in MERGED_FILES)
+    merged = {str(t) for t in pyoxigraph.parse(path=str(out / "graph.nt"))}
+    assert merged == {str(q.triple) for q in pyoxigraph.parse(path=str(out / "dataset.nq"))}
+    build(project, out_dir=out)
+    assert not any((out / name).exists() or (out / name).is_symlink() for name in MERGED_FILES)
+
+
 def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     project_dir = copy_project(tmp_path / "project")
     project = Project.at(project_dir)
@@ -148,17 +171,6 @@ def test_failed_build_leaves_previous_outputs_untouched(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="evidence quote"):
         build(project, out_dir=out)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-
-
-@pytest.mark.slow
-def test_fast_and_plain_validation_agree_on_the_real_data(
-    built: tuple[BuildResult, Path], project: Project
-) -> None:
-    result, _ = built
-    plain = validate_quads(result.assembly.quads, project, engine="pyshacl")
-    key = lambda p: (p.severity, p.focus, p.path, p.value, p.message)  # noqa: E731
-    assert sorted(map(key, plain.problems)) == sorted(map(key, result.report.problems))
-    assert plain.warnings > 0  # the disagreements are there in both
 
 
 def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> None:
@@ -176,21 +188,20 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> 
     assert first.work["documents read"] == 20
     build(Project.at(corpus), out_dir=tmp_path / "first", use_cache=False)
     again = build(Project.at(corpus))
-    assert again.work == {"documents read": 0, "nodes validated": 0}
+    assert again.work == {"documents read": 0}
     for suffix in (".txt", ".yaml"):
         (held / f"000020{suffix}").rename(docs / f"000020{suffix}")
     added = build(Project.at(corpus))
-    graph = added.assembly.quads
-    new_graph = Project.at(corpus).graph_iri("000020")
-    touched = {q.subject.value for q in graph if q.graph_name.value == new_graph}
     assert added.work["documents read"] == 1
     assert added.work["graphs reasoned"] == 1
-    assert added.work["nodes validated"] == len(touched)
     assert added.work["store graphs replaced"] == 1
     assert added.report.violations == 0
-    # the store updated in place holds exactly what a store built from scratch holds
+    # the store updated in place holds exactly what a store built from scratch holds, and
+    # every output file has the bytes of a clean build's
     fresh = tmp_path / "fresh"
     build(Project.at(corpus), out_dir=fresh, use_cache=False)
+    for name in [*BUILD_FILES, REPORT_FILE]:
+        assert (corpus / "dist" / name).read_bytes() == (fresh / name).read_bytes(), name
     stores = [corpus / "dist" / "store", fresh / "store"]
     contents = [sorted(str(q) for q in pyoxigraph.Store.read_only(str(s))) for s in stores]
     assert contents[0] == contents[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import owlrl
+import pyoxigraph
 import pytest
 import rdflib
 
@@ -23,7 +24,8 @@ def closure(built: tuple[BuildResult, Path]) -> rdflib.Graph:
     """The merged graph (which holds the ontology) with its RDFS closure computed by owlrl."""
     _, out = built
     graph = rdflib.Graph()
-    graph.parse(out / "graph.nt", format="nt")
+    lines = {f"{q.triple} .\n" for q in pyoxigraph.parse(path=str(out / "dataset.nq"))}
+    graph.parse(data="".join(sorted(lines)), format="nt")
     owlrl.DeductiveClosure(
         owlrl.RDFS_Semantics, axiomatic_triples=False, improved_datatypes=False
     ).expand(graph)

@@ -12,8 +12,8 @@ import pyoxigraph
 from kgbuild import __version__
 from kgbuild.cache import Cache, digest
 from kgbuild.errors import InputError, KGBuildError, Location
-from kgbuild.graph.dumps import merged_triples
 from kgbuild.namespaces import KG, RDF, RDFS, VOCAB
+from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.rdf import iri, quad, sorted_quads
 from kgbuild.sources.files import (
@@ -45,12 +45,13 @@ def assemble(
     max_bytes: int = DEFAULT_MAX_BYTES,
     cache: Cache | None = None,
     workers: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> Assembly:
     """Load the ontology, vocabularies, entities and every document into one dataset.
 
     A document whose text, curated file and reading rules (context, ontology, vocabularies,
     base, kgbuild version) are unchanged is taken from ``cache``; the others are read in
-    ``workers`` processes.
+    ``workers`` processes. ``progress`` hears how many documents are done.
     """
     cache = cache or Cache(None)
     vocabulary = load_vocabulary(project)
@@ -78,7 +79,9 @@ def assemble(
                 "curated file without its document text",
                 hint=f"add {orphan.stem}.txt or remove the file",
             )
-    units += _document_units(project, vocabulary, doc_ids, fingerprint, max_bytes, cache, workers)
+    units += _document_units(
+        project, vocabulary, doc_ids, fingerprint, max_bytes, cache, workers, progress
+    )
 
     quads = ontology + vocabularies + [q for unit in units for q in unit.quads]
     locations: dict[str, Location] = {}
@@ -113,6 +116,7 @@ def _document_units(
     max_bytes: int,
     cache: Cache,
     workers: int,
+    progress: ProgressCallback | None = None,
 ) -> list[Unit]:
     """Every document's unit: from the cache where its inputs are unchanged, else read."""
     keys, found, missing = {}, {}, []
@@ -133,15 +137,24 @@ def _document_units(
         else:
             missing.append(doc_id)
     cache.did("documents read", len(missing))
+    total = len(doc_ids)
+    report(progress, "reading documents", len(found), total)
+    loaded: dict[str, object] = {}
     if workers > 1 and len(missing) > 50:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunks = [missing[i :: workers * 4] for i in range(workers * 4)]
+            count = max(workers * 4, len(missing) // 50)
+            chunks = [missing[i::count] for i in range(count)]
             results = pool.map(
                 _load_documents_job, [(project, chunk, max_bytes) for chunk in chunks if chunk]
             )
-            loaded = {doc_id: entry for batch in results for doc_id, entry in batch}
+            for batch in results:
+                loaded.update(batch)
+                report(progress, "reading documents", len(found) + len(loaded), total)
     else:
-        loaded = dict(_load_documents_job((project, missing, max_bytes), vocabulary))
+        for start in range(0, len(missing), 20):
+            job = (project, missing[start : start + 20], max_bytes)
+            loaded.update(_load_documents_job(job, vocabulary))
+            report(progress, "reading documents", len(found) + len(loaded), total)
     for doc_id, entry in loaded.items():
         if isinstance(entry, tuple) and entry and entry[0] == "error":
             # read it again here, so that the error keeps its type, location and exit code
@@ -255,16 +268,13 @@ def draft_sources(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> set
     }
 
 
-def count(
-    assembly: Assembly, project: Project, triples: list[pyoxigraph.Triple] | None = None
-) -> dict[str, int]:
-    """The figures of the build summary, computed from the data (and its ``triples``, merged
-    across graphs, when the caller has them already)."""
-    triples = merged_triples(assembly.quads) if triples is None else triples
+def count(assembly: Assembly, project: Project) -> dict[str, int]:
+    """The figures of the build summary, computed from the data."""
     types: dict[str, set[str]] = {}
-    for t in triples:
-        if t.predicate.value == RDF + "type":
-            types.setdefault(t.object.value, set()).add(t.subject.value)
+    rdf_type = pyoxigraph.NamedNode(RDF + "type")
+    typed = [q for q in assembly.quads if q.predicate == rdf_type]
+    for q in typed:
+        types.setdefault(q.object.value, set()).add(q.subject.value)
 
     def instances(*local: str) -> int:
         found: set[str] = set()
@@ -278,7 +288,7 @@ def count(
     event_types = event_classes(ontology_quads)
     return {
         "quads": len(assembly.quads),
-        "triples": len(triples),
+        "triples": len({q.triple for q in assembly.quads}),
         "sources": len(assembly.documents),
         "events": len({s for c in event_types for s in types.get(c, set())}),
         "agents": instances(
@@ -311,5 +321,5 @@ def count(
         "statements": instances("Statement", "Speech"),
         "positions": instances("Membership"),
         "mentions": instances("Mention"),
-        "drafts": len(draft_sources(triples)),
+        "drafts": len(draft_sources(assembly.quads)),
     }

@@ -31,14 +31,13 @@ INCREMENTAL_SHARE = 0.2  # update the previous store in place when at most this 
 
 def write_store(
     quads: list[pyoxigraph.Quad],
-    merged: list[pyoxigraph.Triple],
     inferred: list[pyoxigraph.Quad],
     out_dir: Path,
     chunks: dict[str, bytes],
     previous: Path | None = None,
 ) -> tuple[Path, int | None]:
-    """Write ``out_dir/store``: the named graphs, their ``merged`` triples as the default
-    graph, and the ``inferred`` graph.
+    """Write ``out_dir/store``: the named graphs, their merged triples as the default graph,
+    and the ``inferred`` graph.
 
     If ``previous`` (the folder of the last build's store) holds a store built from mostly the
     same graphs, it is copied as a RocksDB checkpoint (hard links) and only the graphs that
@@ -56,7 +55,7 @@ def write_store(
         replaced = _update_previous(previous, target, quads, digests, inferred, inferred_iri)
         if replaced is None:
             shutil.rmtree(target, ignore_errors=True)
-            _load_fresh(target, quads, merged, inferred)
+            _load_fresh(target, quads, inferred)
         (out_dir / GRAPHS_FILE).write_text(json.dumps(digests, indent=1, sort_keys=True))
         return target, replaced
     except OSError as exc:
@@ -64,11 +63,11 @@ def write_store(
 
 
 def _load_fresh(
-    target: Path,
-    quads: list[pyoxigraph.Quad],
-    merged: list[pyoxigraph.Triple],
-    inferred: list[pyoxigraph.Quad],
+    target: Path, quads: list[pyoxigraph.Quad], inferred: list[pyoxigraph.Quad]
 ) -> None:
+    from kgbuild.graph.dumps import merged_triples
+
+    merged = merged_triples(quads)
     store = pyoxigraph.Store(str(target))
     # Serialized then bulk-loaded: much faster than handing over Python objects.
     nq = pyoxigraph.RdfFormat.N_QUADS

@@ -30,6 +30,7 @@ from kgbuild.errors import OutputError
 from kgbuild.graph.assemble import draft_sources
 from kgbuild.graph.dumps import canonical_json, merged_triples, serialize_dataset, serialize_graph
 from kgbuild.namespaces import DCTERMS, KG, OWL, RDF, RDFS, XSD, prefixes
+from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.rdf import sorted_quads
 from kgbuild.release.info import ReleaseInfo
@@ -64,6 +65,7 @@ def write_release(
     include_texts: bool = False,
     include_drafts: bool = False,
     issued: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Release:
     """Write the release folder from the validated dataset's ``quads`` (sorted_quads order).
 
@@ -89,7 +91,9 @@ def write_release(
         drafts_left_out=drafts,
     )
     staging: Path | None = _staging(out_dir)
+    steps = ("writing the release", 4, "parts")
     try:
+        report(progress, steps[0], 0, *steps[1:])
         files: dict[str, bytes] = {}
         for name, (_, kind) in DUMPS.items():
             fmt = name.rsplit(".", 1)[1]
@@ -100,6 +104,7 @@ def write_release(
             else:
                 files[name] = serialize_graph(triples, fmt, project.base)
         files[CANONICAL] = canonical_nquads(quads)
+        report(progress, steps[0], 1, *steps[1:])
         for name in list(files):
             files[name + ".gz"] = gzip.compress(files[name], compresslevel=9, mtime=0)
         files["ontology.ttl"] = project.ontology_file.read_bytes()
@@ -117,6 +122,7 @@ def write_release(
             project, quads, triples, staging, url, sparql_endpoint, meta, info
         )
         write_file(staging / "void.ttl", files["void.ttl"])
+        report(progress, steps[0], 2, *steps[1:])
         release.pages = write_site(
             staging,
             project,
@@ -127,12 +133,14 @@ def write_release(
             dumps=file_sizes(staging),
             info=info,
         )
+        report(progress, steps[0], 3, *steps[1:])
         write_file(staging / "SHA256SUMS", sha256sums(staging))
         release.files = sorted(
             str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
         )
         swap_folder(staging, out_dir)
         staging = None  # it is the release now
+        report(progress, steps[0], 4, *steps[1:])
     except OSError as exc:
         raise OutputError(
             f"{out_dir}: cannot write the release: {exc}",

@@ -1,20 +1,17 @@
-"""The validation engine: SHACL core constraints in pySHACL, node by node and cached, and
-each SPARQL-based constraint as one pyoxigraph query over everything; results become
-report.Problem objects mapped back to the curated files."""
+"""The validation engine: SHACL core constraints in shacl-rust (a SHACL engine written in
+Rust), each SPARQL-based constraint as one pyoxigraph query over everything, and pySHACL as the
+reference engine; results become report.Problem objects mapped back to the curated files."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph
 
-from kgbuild.cache import Cache, digest
 from kgbuild.errors import InputError, Location
 from kgbuild.namespaces import RDF, RDFS, SH, SKOS
 from kgbuild.project import Project
@@ -54,6 +51,7 @@ class SparqlCheck:
     prefixes: str
     message: str
     severity: str
+    path: str | None = None  # the result path (order checks: the property shape's path)
 
     def query(self, focus: Iterable[str] = ()) -> str:
         """The constraint's SELECT joined with the shape's targets, for every focus node at once.
@@ -128,77 +126,196 @@ def split_sparql_constraints(shapes: Any) -> tuple[Any, list[SparqlCheck]]:
     return core, checks
 
 
+ENGINES = ("fast", "pyshacl")
+
+
+ORDER_OPERATORS = {SH + "lessThan": "<", SH + "lessThanOrEquals": "<="}
+
+
+def order_checks(shapes: Any) -> list[SparqlCheck]:
+    """sh:lessThan and sh:lessThanOrEquals for the value pairs that cannot be compared.
+
+    SHACL 1.0 (4.5.3, 4.5.4) requires a result for each pair of values that SPARQL's < or <=
+    cannot compare (a string where a number is due, say). shacl-rust reports none when the
+    same value also fails sh:datatype, and pySHACL none at all; these queries, run in
+    pyoxigraph like the SPARQL-based constraints, give those results, so that the fast engine
+    follows the standard (results it finds itself as well are the same problems, reported
+    once). Only property shapes with a one-property path, of node shapes with sh:targetClass.
+    """
+    import rdflib
+
+    sh = rdflib.Namespace(SH)
+    checks = []
+    for component, operator in sorted(ORDER_OPERATORS.items()):
+        for prop_shape, other in sorted(shapes.subject_objects(rdflib.URIRef(component))):
+            path = shapes.value(prop_shape, sh.path)
+            owner = shapes.value(None, sh.property, prop_shape)
+            targets = tuple(sorted(str(t) for t in shapes.objects(owner, sh.targetClass)))
+            if not isinstance(path, rdflib.URIRef) or not targets:
+                continue
+            message = shapes.value(prop_shape, sh.message)
+            severity = shapes.value(prop_shape, sh.severity) or sh.Violation
+            select = (
+                f"SELECT $this ?value WHERE {{ $this <{path}> ?value . $this <{other}> ?other . "
+                f'FILTER (COALESCE(?value {operator} ?other, "incomparable") = "incomparable") }}'
+            )
+            checks.append(
+                SparqlCheck(
+                    shape=str(owner) if isinstance(owner, rdflib.URIRef) else "",
+                    targets=targets,
+                    select=select,
+                    prefixes="",
+                    message=str(message or "values cannot be compared"),
+                    severity=str(severity).rsplit("#", 1)[-1],
+                    path=str(path),
+                )
+            )
+    return checks
+
+
 def validate_quads(
     quads: list[pyoxigraph.Quad],
     project: Project,
     locations: dict[str, Location] | None = None,
     *,
     engine: str = "fast",
-    cache: Cache | None = None,
-    workers: int = 1,
     store: pyoxigraph.Store | None = None,
     focus: set[str] | None = None,
+    data_nquads: bytes | None = None,
 ) -> ValidationReport:
     """Validate the union of all graphs against the shapes, with the ontology for classes.
 
-    ``engine="fast"``: the core constraints run in pySHACL on batches of focus nodes (each
-    batch with every triple about its nodes, the triples pointing at them, and the types and
-    labels of what they point at: exact for shapes whose paths have length one, as ours do),
-    batches cached by content and spread over ``workers`` processes; each SPARQL-based
+    ``engine="fast"``: the core constraints run in shacl-rust (a SHACL engine written in Rust,
+    see core_problems) over the union of ``quads`` (or of ``data_nquads``, the same data as
+    N-Quads, when the caller has it: nothing is then converted in Python); each SPARQL-based
     constraint runs once as a single query in pyoxigraph (over ``store`` when given: its
     default graph must hold the merged data, as the build's store does).
-    ``engine="pyshacl"``: everything in one pySHACL run (the plain way, kept to check that both
-    give the same results). ``focus``: validate only these resources (and report only their
-    problems), as `kgbuild validate` does for new data.
+    ``engine="pyshacl"``: everything in one pySHACL run, the reference the fast engine is
+    compared with in the tests (see README "Validation engines" for where they differ).
+    ``focus``: report only the problems of these resources, as `kgbuild validate` does for
+    new data (the data must then hold everything the shapes look at around them).
     """
+    if engine not in ENGINES:
+        raise InputError(
+            project.shapes_dir,
+            f"unknown validation engine {engine!r}",
+            hint="use " + " or ".join(ENGINES),
+        )
     shapes = load_shapes(project)
-    ontology_graph = project.graph_iri("ontology")
-    ontology_quads = {q for q in quads if str(q.graph_name) == f"<{ontology_graph}>"}
-    ontology_nt = _ntriples(ontology_quads)
-    data_quads = [q for q in quads if q not in ontology_quads]
+    ontology_graph = f"<{project.graph_iri('ontology')}>"
     if engine == "pyshacl":
-        rows = _pyshacl(_ntriples(data_quads), shapes.serialize(format="turtle"), ontology_nt, None)
+        ontology_quads = [q for q in quads if str(q.graph_name) == ontology_graph]
+        data_quads = [q for q in quads if str(q.graph_name) != ontology_graph]
+        rows = _pyshacl(
+            _ntriples(data_quads),
+            shapes.serialize(format="turtle"),
+            _ntriples(ontology_quads),
+            None if focus is None else sorted(focus),
+        )
     else:
         core, checks = split_sparql_constraints(shapes)
         check_short_paths(core, project)
-        inverse = _inverse_paths(core)
-        rows = _batched(
-            data_quads,
-            core.serialize(format="turtle"),
-            ontology_nt,
-            cache or Cache(None),
-            workers,
-            inverse,
-            focus,
-        )
+        if data_nquads is None:
+            data_nquads = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
+        rows = core_problems(data_nquads, core, focus)
         union = store is None
-        if store is None:
+        if store is None:  # loaded from the N-Quads: faster than adding Python objects
             store = pyoxigraph.Store()
-            store.extend(quads)
-        # Bound to the focus nodes when they are all IRIs (VALUES cannot hold blank nodes).
-        bound = (
-            sorted(focus)
-            if focus is not None and not any(n.startswith("_:") or ":" not in n for n in focus)
-            else []
-        )
-        for check in checks:
-            for row in store.query(check.query(bound), use_default_graph_as_union=union):
-                if focus is not None and row["this"].value not in focus:
-                    continue
-                value = row["value"]
-                rows.append(
-                    Problem(
-                        check.severity,
-                        row["this"].value,
-                        None,
-                        "[]" if isinstance(value, pyoxigraph.BlankNode) else _value_text(value),
-                        check.message,
-                        check.shape,
-                    )
-                )
+            store.bulk_load(data_nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+        rows += sparql_problems(store, checks + order_checks(core), focus, union=union)
     where = locations or {}
     problems = sort_problems({dataclasses.replace(p, where=where.get(p.focus)) for p in rows})
     return ValidationReport(problems=problems, base=project.base)
+
+
+def sparql_problems(
+    store: pyoxigraph.Store,
+    checks: list[SparqlCheck],
+    focus: set[str] | None = None,
+    *,
+    union: bool = False,
+) -> list[Problem]:
+    """The results of each SPARQL-based constraint, as one pyoxigraph query over ``store``
+    (its default graph, or the union of its graphs with ``union``)."""
+    # Bound to the focus nodes when they are all IRIs (VALUES cannot hold blank nodes).
+    bound = (
+        sorted(focus)
+        if focus is not None and not any(n.startswith("_:") or ":" not in n for n in focus)
+        else []
+    )
+    rows = []
+    for check in checks:
+        for row in store.query(check.query(bound), use_default_graph_as_union=union):
+            if focus is not None and row["this"].value not in focus:
+                continue
+            value = row["value"]
+            rows.append(
+                Problem(
+                    check.severity,
+                    row["this"].value,
+                    check.path,
+                    "[]" if isinstance(value, pyoxigraph.BlankNode) else _value_text(value),
+                    check.message,
+                    check.shape if check.path is None else None,
+                )
+            )
+    return rows
+
+
+def core_problems(data_nquads: bytes, core: Any, focus: set[str] | None = None) -> list[Problem]:
+    """The SHACL core results of ``core`` shapes (no sh:sparql) on the union of the graphs of
+    ``data_nquads``, by shacl-rust (pinned in pyproject.toml; chosen by measurement, see
+    README "Validation engines").
+
+    shacl-rust gives each result's messages as its own default text plus the shape's
+    sh:message; the shape's is kept (the first in code-point order when there are several),
+    as pySHACL does; its own text only when the shape has none.
+    """
+    import rdflib
+    import shacl_rust
+
+    sh = rdflib.Namespace(SH)
+    shape_messages = {str(m) for m in core.objects(None, sh.message)}
+    shapes_nt = core.serialize(format="nt")
+    report = shacl_rust.validate(
+        data_nquads.decode("utf-8"),
+        shapes_nt,
+        data_format="nq",
+        shapes_format="nt",
+        experimental_index=True,
+    )
+    rows = []
+    for result in report["results"]:
+        node = _term(result["focusNode"])
+        focus_text = node.value
+        if focus is not None and focus_text not in focus:
+            continue
+        path = result.get("resultPath")
+        messages = result.get("messages") or []
+        own = sorted(m for m in messages if m in shape_messages)
+        shape = result.get("sourceShape") or ""
+        value = result.get("value")
+        rows.append(
+            Problem(
+                result["severity"].strip("<>").rsplit("#", 1)[-1],
+                focus_text,
+                path[1:-1] if path and path.startswith("<") else None,
+                None if value is None else _value_text(_term(value)),
+                own[0] if own else (messages[0] if messages else "constraint not met"),
+                shape[1:-1] if shape.startswith("<") else None,
+            )
+        )
+    return rows
+
+
+def _term(text: str) -> Any:
+    """A term written as in N-Triples (as shacl-rust reports them), as a pyoxigraph term."""
+    if text.startswith("<") and text.endswith(">"):
+        return pyoxigraph.NamedNode(text[1:-1])
+    if text.startswith("_:"):
+        return pyoxigraph.BlankNode(text[2:])
+    line = f"<urn:s> <urn:p> {text} .\n"
+    return next(iter(pyoxigraph.parse(line, format=pyoxigraph.RdfFormat.N_TRIPLES))).object
 
 
 def check_short_paths(shapes: Any, project: Project) -> None:
@@ -236,114 +353,11 @@ def inverse_paths(project: Project) -> set[str]:
 
 
 CONTEXT = {RDF + "type", RDFS + "label", SKOS + "inScheme", SKOS + "prefLabel"}
-BATCH_TRIPLES = 20_000
 
 
 def _ntriples(quads: Iterable[pyoxigraph.Quad]) -> str:
     lines = sorted({str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads})
     return "".join(line + " .\n" for line in lines)
-
-
-def _batched(
-    quads: list[pyoxigraph.Quad],
-    shapes_ttl: str,
-    ontology_nt: str,
-    cache: Cache,
-    workers: int,
-    inverse: set[str],
-    focus: set[str] | None = None,
-) -> list[Problem]:
-    """Core constraints node by node: cached per node, the rest in batches over processes.
-
-    A node's data: every triple about it (from every graph), the triples that point at it
-    through a property the shapes follow backwards (``inverse``), and the type, label and
-    scheme of every resource it points at or is pointed at from through those. Its results
-    depend on nothing else, so they are cached under the hash of that data: adding or
-    changing a document re-validates only the nodes whose data it changes (its own, and the
-    shared entities it adds triples to).
-    """
-    own: dict[str, list[str]] = defaultdict(list)  # subject -> its triples
-    incoming: dict[str, list[str]] = defaultdict(list)  # object -> triples pointing at it
-    pointers: dict[str, set[str]] = defaultdict(set)  # object -> subjects of those triples
-    context: dict[str, list[str]] = defaultdict(list)  # subject -> its type/label triples
-    refs: dict[str, set[str]] = defaultdict(set)  # subject -> IRIs it points at
-    for q in quads:
-        s = q.subject.value
-        line = str(pyoxigraph.Triple(q.subject, q.predicate, q.object))
-        own[s].append(line)
-        if q.predicate.value in CONTEXT:
-            context[s].append(line)
-        if isinstance(q.object, pyoxigraph.NamedNode):
-            if q.predicate.value in inverse:
-                incoming[q.object.value].append(line)
-                pointers[q.object.value].add(s)
-            refs[s].add(q.object.value)
-    shapes_key = digest(shapes_ttl, ontology_nt)
-    index_key = digest("node-results", shapes_key)
-    index: dict[str, list[Problem]] = cache.get("index", index_key) or {}
-    rows: list[Problem] = []
-    kept: dict[str, list[Problem]] = {}
-    todo: list[tuple[str, str, list[str]]] = []  # (node, key, its data lines)
-    for subject in sorted(own):
-        if focus is not None and subject not in focus:
-            continue
-        lines = set(own[subject])
-        lines.update(incoming.get(subject, ()))
-        for target in refs.get(subject, set()) | pointers.get(subject, set()):
-            lines.update(context.get(target, ()))
-        data = sorted(lines)
-        key = digest(subject, *data)
-        found = index.get(key)
-        if found is not None:
-            kept[key] = found
-            rows += found
-        else:
-            todo.append((subject, key, data))
-    cache.did("nodes validated", len(todo))
-    batches: list[list[tuple[str, str, list[str]]]] = [[]]
-    size = 0
-    for item in todo:
-        batches[-1].append(item)
-        size += len(item[2])
-        if size >= BATCH_TRIPLES:
-            batches.append([])
-            size = 0
-    jobs = []
-    for batch in (b for b in batches if b):
-        lines = sorted({line for _, _, data in batch for line in data})
-        jobs.append(("".join(line + " .\n" for line in lines), [node for node, _, _ in batch]))
-    if len(jobs) > 1 and workers > 1:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_worker_init, initargs=(shapes_ttl, ontology_nt)
-        ) as pool:
-            results = list(pool.map(_worker_validate, jobs))
-    else:
-        results = [_pyshacl(data, shapes_ttl, ontology_nt, batch) for data, batch in jobs]
-    by_node: dict[str, list[Problem]] = defaultdict(list)
-    for result in results:
-        for problem in result:
-            by_node[problem.focus].append(problem)
-    for node, key, _ in todo:
-        kept[key] = sort_problems(by_node.get(node, []))
-        rows += kept[key]
-    if todo and focus is None:
-        cache.put("index", index_key, kept)
-    return rows
-
-
-_WORKER: dict[str, object] = {}  # per worker process: the parsed shapes and ontology
-
-
-def _worker_init(shapes_ttl: str, ontology_nt: str) -> None:
-    import rdflib
-
-    _WORKER["shapes"] = rdflib.Graph().parse(data=shapes_ttl, format="turtle")
-    _WORKER["ontology"] = rdflib.Graph().parse(data=ontology_nt, format="nt")
-
-
-def _worker_validate(job: tuple[str, list[str]]) -> list[Problem]:
-    data, batch = job
-    return _pyshacl(data, _WORKER["shapes"], _WORKER["ontology"], batch)
 
 
 def _pyshacl(data_nt: str, shapes: Any, ontology: Any, focus: list[str] | None) -> list[Problem]:
@@ -400,4 +414,4 @@ def _value_text(value: Any) -> str | None:
         return None
     if isinstance(value, pyoxigraph.NamedNode | pyoxigraph.Literal):
         return value.value
-    return "[]" if isinstance(value, rdflib.BNode) else str(value)
+    return "[]" if isinstance(value, rdflib.BNode | pyoxigraph.BlankNode) else str(value)

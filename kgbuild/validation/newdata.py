@@ -207,13 +207,14 @@ def baseline(
     *,
     recompute: bool,
     focus: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode],
+    engine: str = "fast",
 ) -> set[ProblemKey]:
     """The problems the dataset has without the new data: from the build's report, or
     recomputed around the focus nodes when the new files replace graphs of the dataset."""
     if not recompute and (dist / REPORT_FILE).is_file():
         rows = json.loads((dist / REPORT_FILE).read_text(encoding="utf-8"))["problems"]
         return {Problem.from_dict(row).key for row in rows}
-    problems = validate_around(open_store(dist), ontology, project, focus, {}).problems
+    problems = validate_around(open_store(dist), ontology, project, focus, {}, engine).problems
     return {p.key for p in problems}
 
 
@@ -223,6 +224,7 @@ def validate_around(
     project: Project,
     focus: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode],
     locations: dict[str, Location],
+    engine: str = "fast",
 ) -> ValidationReport:
     """Validate the ``focus`` nodes of a store whose default graph is the merged data.
 
@@ -249,7 +251,9 @@ def validate_around(
             for q in store.quads_for_pattern(node, p, None, default):
                 found[str(q)] = q
     quads = ontology + [found[k] for k in sorted(found)]
-    return validate_quads(quads, project, locations, focus={n.value for n in focus}, store=store)
+    return validate_quads(
+        quads, project, locations, focus={n.value for n in focus}, store=store, engine=engine
+    )
 
 
 def working_store(
@@ -369,6 +373,7 @@ def check_files(
     alone: bool = False,
     fmt: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    engine: str = "fast",
 ) -> NewDataReport:
     """Validate ``files`` (with the built dataset unless ``alone``); see the module doc."""
     new = read_new_data(project, files, fmt, max_bytes)
@@ -379,9 +384,11 @@ def check_files(
     try:
         replaced = replace_graphs(store, new.replaces, new.quads, project.graph_iri("inferred"))
         focus = {q.subject for q in new.quads}
-        report = validate_around(store, ontology, project, focus, new.locations)
+        report = validate_around(store, ontology, project, focus, new.locations, engine)
         known = (
-            set() if alone else baseline(project, dist, ontology, recompute=replaced, focus=focus)
+            set()
+            if alone
+            else baseline(project, dist, ontology, recompute=replaced, focus=focus, engine=engine)
         )
         problems = [p for p in report.problems if p.key not in known]
         problems += open_world_problems(
