@@ -516,20 +516,39 @@ def serve(
     type=click.IntRange(min=0),
     help="Retries of a request after a transient failure (network, 5xx, 429).",
 )
-def push(project: Project, endpoint: str, dist: Path | None, timeout: float, retries: int) -> None:
+@click.option(
+    "--file",
+    "dump",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The N-Quads or TriG dump to push (default: dataset.nq of the build; "
+    "dist/release/kgbuild.nq is what was published).",
+)
+def push(
+    project: Project,
+    endpoint: str,
+    dist: Path | None,
+    timeout: float,
+    retries: int,
+    dump: Path | None,
+) -> None:
     """Load the dataset into a triple store, one named graph per request.
 
-    Each named graph of dist/dataset.nq is sent with the SPARQL 1.1 Graph Store HTTP Protocol
-    (PUT ?graph=IRI, replacing that graph); afterwards every graph is read back and its triples
-    counted against what was sent. Authentication from the environment: KGBUILD_PUSH_TOKEN
-    (bearer) or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD (basic). README "Publishing"
-    shows the endpoint URL of Oxigraph, Fuseki, GraphDB, Virtuoso and QLever.
+    Each named graph of dist/dataset.nq (or --file) is sent with the SPARQL 1.1 Graph Store
+    HTTP Protocol (PUT ?graph=IRI, replacing that graph); afterwards every graph is read back
+    and its triples counted against what was sent. Authentication from the environment:
+    KGBUILD_PUSH_TOKEN (bearer), or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD, sent in the
+    scheme the store asks for (Digest or Basic; KGBUILD_PUSH_AUTH=basic or digest fixes it).
+    README "Publishing" shows the endpoint URL of Oxigraph, Fuseki, GraphDB, Virtuoso and
+    QLever.
 
     \b
     Example:
       kgbuild push --endpoint http://localhost:7878/store
       KGBUILD_PUSH_USER=admin KGBUILD_PUSH_PASSWORD=... \\
         kgbuild push --endpoint http://localhost:3030/kgbuild/data
+      KGBUILD_PUSH_USER=dba KGBUILD_PUSH_PASSWORD=... kgbuild push \\
+        --file dist/release/kgbuild.nq --endpoint http://localhost:8890/sparql-graph-crud-auth
 
     \b
     Exit codes:
@@ -544,7 +563,13 @@ def push(project: Project, endpoint: str, dist: Path | None, timeout: float, ret
             bar.update(1)
 
         result = pipeline.push(
-            project, endpoint, dist=dist, timeout=timeout, retries=retries, progress=progress
+            project,
+            endpoint,
+            dist=dist,
+            dump=dump,
+            timeout=timeout,
+            retries=retries,
+            progress=progress,
         )
     for graph, sent in result.graphs.items():
         click.echo(

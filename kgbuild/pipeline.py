@@ -248,14 +248,17 @@ def push(
     endpoint: str,
     *,
     dist: Path | None = None,
+    dump: Path | None = None,
     timeout: float = 60.0,
     retries: int = 4,
     progress: Callable[[str, int], None] | None = None,
 ) -> PushResult:
-    """Load the built dataset into a triple store, one Graph Store PUT per named graph, and
-    read every graph back; raises PushError when the store holds other counts."""
+    """Load the built dataset (or ``dump``, an N-Quads or TriG file such as the release's
+    kgbuild.nq) into a triple store, one Graph Store PUT per named graph, and read every graph
+    back; raises PushError when the store holds other counts. Credentials come from the
+    environment (see release/push.py)."""
     from kgbuild.release.push import push as push_dump
 
     project = _project(project)
-    dump = (dist or project.dist_dir) / "dataset.nq"
+    dump = dump or (dist or project.dist_dir) / "dataset.nq"
     return push_dump(dump, endpoint, timeout=timeout, retries=retries, progress=progress)
