@@ -185,6 +185,12 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
     show_default=True,
     help="Cut table cells longer than this (0: never).",
 )
+@click.option(
+    "--show",
+    is_flag=True,
+    help="Print the exact SPARQL that would run (prefixes declared, parameters bound), for "
+    "any SPARQL 1.1 store, instead of running it.",
+)
 def query(
     project: Project,
     query: str | None,
@@ -194,6 +200,7 @@ def query(
     params: tuple[tuple[str, str], ...],
     dist: Path | None,
     width: int,
+    show: bool,
 ) -> None:
     """Ask the built dataset a SPARQL 1.1 question, locally, with no server.
 
@@ -209,6 +216,7 @@ def query(
       kgbuild query evidence --param resource=event:2023-10-27-horgos-shooting
       kgbuild query 'SELECT ?p ?name { ?p a kg:Person ; rdfs:label ?name }' --format csv
       kgbuild query 'ASK { ?e kg:modality modality:simulated }'
+      kgbuild query place --param place=place:horgos --show > place.rq
 
     \b
     Exit codes:
@@ -224,6 +232,10 @@ def query(
         return
     if query is None or query == "-":
         query = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    if show:
+        text = pipeline.query_text(project, query, params=dict(params))
+        click.echo(text, nl=not text.endswith("\n"))
+        return
     outcome = pipeline.query(project, query, dist=dist, reason=reason, params=dict(params))
     if outcome.form == "ASK":
         click.echo("true" if outcome.boolean else "false")

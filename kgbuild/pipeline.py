@@ -2,7 +2,7 @@
 
 This is the orchestrator. It runs the stages of the lower packages in order (sources →
 graph → validation → release) and is the only module that knows that order; no lower module
-imports it. ``import kgbuild`` gives these five functions; each `kgbuild` command is a thin
+imports it. ``import kgbuild`` gives these functions; each `kgbuild` command is a thin
 call of one of them.
 """
 
@@ -22,6 +22,7 @@ from kgbuild.cache import Cache
 from kgbuild.errors import OutputError, ValidationFailed
 from kgbuild.graph.assemble import Assembly, assemble, count
 from kgbuild.graph.dumps import REPORT_FILE, merged_triples, write_build_outputs
+from kgbuild.graph.places import with_place_network
 from kgbuild.graph.reasoning import infer
 from kgbuild.graph.store import write_store
 from kgbuild.project import Project
@@ -69,6 +70,8 @@ def _validated(
     report = validate_quads(
         assembly.quads, project, assembly.locations, cache=cache, workers=workers
     )
+    # Derived after validation: the same triples again, in a graph of their own (places.py).
+    assembly.quads = with_place_network(assembly.quads, project)
     triples = merged_triples(assembly.quads)  # assembly.quads is sorted already
     result = BuildResult(assembly, report, count(assembly, project, triples), 0.0)
     result.triples = triples
@@ -222,6 +225,23 @@ def query(
     bindings = {**(saved.params if saved else {}), **(params or {})}
     store = open_store(dist or project.dist_dir)
     return run_query(store, text, base=project.base, reason=reason, params=bindings)
+
+
+def query_text(
+    project: Project | str | Path,
+    text: str,
+    *,
+    params: dict[str, str] | None = None,
+) -> str:
+    """The exact SPARQL that ``query`` runs for ``text`` (SPARQL, a .rq file or the name of a
+    saved question): the project prefixes it uses declared, parameters bound (a saved
+    question's defaults, then ``params``). Any SPARQL 1.1 store can run it; needs no build."""
+    from kgbuild.graph.query import resolve, standalone_text
+
+    project = _project(project)
+    text, saved = resolve(text, None, project.queries_dir)
+    bindings = {**(saved.params if saved else {}), **(params or {})}
+    return standalone_text(text, project.base, bindings)
 
 
 def validate(
