@@ -293,6 +293,12 @@ QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "js
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Rows to skip first.")
 @click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (from 1).")
 @click.option("--all", "all_rows", is_flag=True, help="Every row, not a page.")
+@click.option(
+    "--show",
+    is_flag=True,
+    help="Print the exact SPARQL that would run (prefixes declared, parameters bound), for "
+    "any SPARQL 1.1 store, instead of running it.",
+)
 def query(
     project: Project,
     query: str | None,
@@ -306,6 +312,7 @@ def query(
     offset: int,
     page: int | None,
     all_rows: bool,
+    show: bool,
 ) -> None:
     """Ask the built dataset a SPARQL 1.1 question, locally, with no server.
 
@@ -321,6 +328,7 @@ def query(
       kgbuild query evidence --param resource=event:2023-10-27-horgos-shooting
       kgbuild query 'SELECT ?p ?name { ?p a kg:Person ; rdfs:label ?name }' --format csv
       kgbuild query 'ASK { ?e kg:modality modality:simulated }'
+      kgbuild query place --param place=place:horgos --show > place.rq
 
     \b
     Exit codes:
@@ -336,6 +344,10 @@ def query(
         return
     if query is None or query == "-":
         query = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+    if show:
+        text = pipeline.query_text(project, query, params=dict(params))
+        click.echo(text, nl=not text.endswith("\n"))
+        return
     note = None
     saved = query is not None and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", query) is not None
     if not all_rows and (saved or limit is not None or offset or page):
@@ -671,20 +683,39 @@ def serve(
     type=click.IntRange(min=0),
     help="Retries of a request after a transient failure (network, 5xx, 429).",
 )
-def push(project: Project, endpoint: str, dist: Path | None, timeout: float, retries: int) -> None:
+@click.option(
+    "--file",
+    "dump",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The N-Quads or TriG dump to push (default: dataset.nq of the build; "
+    "dist/release/kgbuild.nq is what was published).",
+)
+def push(
+    project: Project,
+    endpoint: str,
+    dist: Path | None,
+    timeout: float,
+    retries: int,
+    dump: Path | None,
+) -> None:
     """Load the dataset into a triple store, one named graph per request.
 
-    Each named graph of dist/dataset.nq is sent with the SPARQL 1.1 Graph Store HTTP Protocol
-    (PUT ?graph=IRI, replacing that graph); afterwards every graph is read back and its triples
-    counted against what was sent. Authentication from the environment: KGBUILD_PUSH_TOKEN
-    (bearer) or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD (basic). README "Publishing"
-    shows the endpoint URL of Oxigraph, Fuseki, GraphDB, Virtuoso and QLever.
+    Each named graph of dist/dataset.nq (or --file) is sent with the SPARQL 1.1 Graph Store
+    HTTP Protocol (PUT ?graph=IRI, replacing that graph); afterwards every graph is read back
+    and its triples counted against what was sent. Authentication from the environment:
+    KGBUILD_PUSH_TOKEN (bearer), or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD, sent in the
+    scheme the store asks for (Digest or Basic; KGBUILD_PUSH_AUTH=basic or digest fixes it).
+    README "Publishing" shows the endpoint URL of Oxigraph, Fuseki, GraphDB, Virtuoso and
+    QLever.
 
     \b
     Example:
       kgbuild push --endpoint http://localhost:7878/store
       KGBUILD_PUSH_USER=admin KGBUILD_PUSH_PASSWORD=... \\
         kgbuild push --endpoint http://localhost:3030/kgbuild/data
+      KGBUILD_PUSH_USER=dba KGBUILD_PUSH_PASSWORD=... kgbuild push \\
+        --file dist/release/kgbuild.nq --endpoint http://localhost:8890/sparql-graph-crud-auth
 
     \b
     Exit codes:
@@ -699,7 +730,13 @@ def push(project: Project, endpoint: str, dist: Path | None, timeout: float, ret
             bar.update(1)
 
         result = pipeline.push(
-            project, endpoint, dist=dist, timeout=timeout, retries=retries, progress=progress
+            project,
+            endpoint,
+            dist=dist,
+            dump=dump,
+            timeout=timeout,
+            retries=retries,
+            progress=progress,
         )
     for graph, sent in result.graphs.items():
         click.echo(

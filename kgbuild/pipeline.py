@@ -2,7 +2,7 @@
 
 This is the orchestrator. It runs the stages of the lower packages in order (sources →
 graph → validation → release) and is the only module that knows that order; no lower module
-imports it. ``import kgbuild`` gives these five functions; each `kgbuild` command is a thin
+imports it. ``import kgbuild`` gives these functions; each `kgbuild` command is a thin
 call of one of them.
 """
 
@@ -20,6 +20,7 @@ from kgbuild.cache import Cache
 from kgbuild.errors import OutputError, ValidationFailed
 from kgbuild.graph.assemble import Assembly, assemble, count
 from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
+from kgbuild.graph.places import with_place_network
 from kgbuild.graph.reasoning import infer
 from kgbuild.graph.store import write_store
 from kgbuild.progress import ProgressCallback, report
@@ -71,6 +72,8 @@ def _validated(
     """Assemble and validate (taking from ``cache`` what it has); raise ValidationFailed, with
     the result, when the data violates the shapes."""
     assembly = assemble(project, max_bytes, cache, workers, progress)
+    # the place links of every source, each once, in a graph of their own (graph/places.py)
+    assembly.quads = with_place_network(assembly.quads, project)
     documents = len(assembly.documents)
     report(progress, "validating", 0, documents)
     chunks = graph_nquads(assembly.quads)  # the dumps, the store and validation share them
@@ -286,6 +289,23 @@ def query_page(
     )
 
 
+def query_text(
+    project: Project | str | Path,
+    text: str,
+    *,
+    params: dict[str, str] | None = None,
+) -> str:
+    """The exact SPARQL that ``query`` runs for ``text`` (SPARQL, a .rq file or the name of a
+    saved question): the project prefixes it uses declared, parameters bound (a saved
+    question's defaults, then ``params``). Any SPARQL 1.1 store can run it; needs no build."""
+    from kgbuild.graph.query import resolve, standalone_text
+
+    project = _project(project)
+    text, saved = resolve(text, None, project.queries_dir)
+    bindings = {**(saved.params if saved else {}), **(params or {})}
+    return standalone_text(text, project.base, bindings)
+
+
 def validate(
     project: Project | str | Path,
     files: list[Path],
@@ -321,14 +341,17 @@ def push(
     endpoint: str,
     *,
     dist: Path | None = None,
+    dump: Path | None = None,
     timeout: float = 60.0,
     retries: int = 4,
     progress: Callable[[str, int], None] | None = None,
 ) -> PushResult:
-    """Load the built dataset into a triple store, one Graph Store PUT per named graph, and
-    read every graph back; raises PushError when the store holds other counts."""
+    """Load the built dataset (or ``dump``, an N-Quads or TriG file such as the release's
+    kgbuild.nq) into a triple store, one Graph Store PUT per named graph, and read every graph
+    back; raises PushError when the store holds other counts. Credentials come from the
+    environment (see release/push.py)."""
     from kgbuild.release.push import push as push_dump
 
     project = _project(project)
-    dump = (dist or project.dist_dir) / "dataset.nq"
+    dump = dump or (dist or project.dist_dir) / "dataset.nq"
     return push_dump(dump, endpoint, timeout=timeout, retries=retries, progress=progress)

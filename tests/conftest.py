@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph
@@ -65,3 +67,24 @@ def release(project: Project, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("release") / "release"
     publish(project, out, issued="2026-11-23")
     return out
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real Virtuoso (Debian's virtuoso-opensource) of the session's own, in a temporary
+    folder on free loopback ports (see benchmarks/engines.py), stopped at the end."""
+    from engines import virtuoso_available, virtuoso_server
+
+    if not virtuoso_available():
+        # On a newcomer's machine these tests skip; under CI they must run.
+        if os.environ.get("CI") or os.environ.get("KGBUILD_REQUIRE_VIRTUOSO") == "1":
+            pytest.fail(
+                "the Virtuoso tests need Debian's virtuoso-opensource "
+                "(apt-get install virtuoso-opensource; .ci/run installs it)"
+            )
+        pytest.skip(
+            "Virtuoso tests skipped: no virtuoso-t; to run them: "
+            "apt-get install virtuoso-opensource (CI requires it)"
+        )
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server

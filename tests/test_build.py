@@ -86,6 +86,7 @@ def test_dataset_keeps_a_named_graph_per_source(built: tuple[BuildResult, Path])
         "ontology",
         "vocabularies",
         "entities",
+        "places",
         "000_465a521d4ac3798f",
         "001_a3f3df6d3b25658d",
         "002_c50662480cc5ac51",

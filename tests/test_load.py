@@ -24,16 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from kgbuild.graph.query import bind_parameters, saved_queries, term
-from kgbuild.namespaces import prefixes
+import kgbuild
+from kgbuild.graph.query import saved_queries
 from kgbuild.pipeline import BuildResult
 from tests.conftest import ROOT
 
 CLIENTS = 20
 SECONDS = float(os.environ.get("KGBUILD_LOAD_SECONDS", "30"))
 MEMORY_BOUND_MB = 1024  # the front and the Oxigraph server together
-BASE = "https://w3id.org/kgbuild/id/"
-HEADER = "".join(f"PREFIX {k}: <{v}>\n" for k, v in sorted(prefixes(BASE).items()))
 EXPENSIVE = [
     "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",  # runs too long
     "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }",  # answers too much
@@ -49,13 +47,8 @@ ALLOWED = {
 
 
 def saved_texts() -> list[str]:
-    out = []
-    for saved in saved_queries(ROOT / "queries"):
-        text = saved.text
-        if saved.params:
-            text = bind_parameters(text, {k: term(v, BASE) for k, v in saved.params.items()})
-        out.append(HEADER + text)
-    return out
+    """Each saved question as kgbuild runs it (`kgbuild query NAME --show`), sent by GET."""
+    return [kgbuild.query_text(ROOT, saved.name) for saved in saved_queries(ROOT / "queries")]
 
 
 def rss_mb(pid: int) -> float:

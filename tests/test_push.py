@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from kgbuild.cli import main
 from kgbuild.pipeline import BuildResult
-from kgbuild.release.push import auth_header, push
+from kgbuild.release.push import BearerAuth, credentials, graphs_of, push
 from kgbuild.release.serve import free_port, oxigraph_binary
 from tests.conftest import ROOT
 
@@ -103,8 +103,10 @@ def test_push_command_reports_each_graph(built: tuple[BuildResult, Path], oxigra
         ],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.count("ok ") == 7
-    assert "pushed 7254 triples in 7 graphs" in result.output or "pushed " in result.output
+    graphs = graphs_of(built[1] / "dataset.nq")
+    assert result.output.count("ok ") == len(graphs)
+    triples = sum(len(t) for t in graphs.values())
+    assert f"pushed {triples} triples in {len(graphs)} graphs (0 retries)" in result.output
 
 
 class Flaky(http.server.BaseHTTPRequestHandler):
@@ -150,18 +152,90 @@ def test_push_retries_transient_failures_and_sends_credentials(
             built[1] / "dataset.nq",
             url,
             wait=0.01,
-            environ={"KGBUILD_PUSH_USER": "kg", "KGBUILD_PUSH_PASSWORD": "s3cret"},
+            environ={
+                "KGBUILD_PUSH_USER": "kg",
+                "KGBUILD_PUSH_PASSWORD": "s3cret",
+                "KGBUILD_PUSH_AUTH": "basic",  # sent with every request: this store never asks
+            },
         )
     finally:
         server.shutdown()
-    assert result.ok and result.retries == 7  # one 503 per graph, each retried once
+    assert result.ok and result.retries == len(result.graphs)  # one 503 per graph, retried once
     expected = "Basic " + base64.b64encode(b"kg:s3cret").decode()
     assert set(Flaky.auth) == {expected}
 
 
+class Guarded(http.server.BaseHTTPRequestHandler):
+    """A Graph Store that answers 401 with a Basic challenge unless it gets kg:s3cret."""
+
+    seen: ClassVar[dict[str, bytes]] = {}
+    auth: ClassVar[list[str]] = []
+    expected = "Basic " + base64.b64encode(b"kg:s3cret").decode()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _allowed(self) -> bool:
+        Guarded.auth.append(self.headers.get("Authorization", ""))
+        if Guarded.auth[-1] == Guarded.expected:
+            return True
+        length = int(self.headers.get("Content-Length", 0))
+        self.rfile.read(length)
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="kgbuild test"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return False
+
+    def do_PUT(self) -> None:
+        if self._allowed():
+            Guarded.seen[self.path] = self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.end_headers()
+
+    def do_GET(self) -> None:
+        if self._allowed():
+            body = Guarded.seen.get(self.path, b"")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-triples")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+
+def test_push_sends_credentials_only_when_asked_in_the_scheme_asked_for(
+    built: tuple[BuildResult, Path],
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Guarded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/store"
+        result = push(
+            built[1] / "dataset.nq",
+            url,
+            environ={"KGBUILD_PUSH_USER": "kg", "KGBUILD_PUSH_PASSWORD": "s3cret"},
+        )
+    finally:
+        server.shutdown()
+    assert result.ok and result.retries == 0
+    assert Guarded.auth[0] == ""  # nothing before the store asks
+    assert Guarded.auth[1:] == [Guarded.expected] * (2 * len(result.graphs))  # then always
+
+
+def test_unknown_auth_scheme_is_exit_2(built: tuple[BuildResult, Path]) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["push", "--project", str(ROOT), "--dist", str(built[1]), "--endpoint", "http://x/"],
+        env={"KGBUILD_PUSH_AUTH": "kerberos", "KGBUILD_PUSH_USER": "kg"},
+    )
+    assert result.exit_code == 2
+    assert "KGBUILD_PUSH_AUTH='kerberos'" in result.output and "Traceback" not in result.output
+
+
 def test_bearer_token_from_the_environment() -> None:
-    assert auth_header({"KGBUILD_PUSH_TOKEN": "abc"}) == "Bearer abc"
-    assert auth_header({}) is None
+    auth = credentials({"KGBUILD_PUSH_TOKEN": "abc"})
+    assert isinstance(auth, BearerAuth) and auth.token == "abc"
+    assert credentials({}) is None
 
 
 def test_unreachable_store_is_exit_3(built: tuple[BuildResult, Path]) -> None:

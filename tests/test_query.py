@@ -11,6 +11,7 @@ import pyoxigraph
 import pytest
 from click.testing import CliRunner
 
+import kgbuild
 from kgbuild.cli import main
 from kgbuild.graph.query import run_query, saved_queries
 from kgbuild.graph.store import open_store
@@ -408,3 +409,65 @@ def test_service_is_refused_and_nothing_is_contacted(built: tuple[BuildResult, P
     finally:
         trap.shutdown()
     assert contacted == []
+
+
+# --- the exact text: --show and kgbuild.query_text ---------------------------------------------
+
+
+def test_show_prints_the_text_that_runs_anywhere(built: tuple[BuildResult, Path]) -> None:
+    code, shown = cli(built, "people", "--show")
+    assert code == 0
+    assert shown.startswith("# title: People and their positions\n")
+    declared = [line for line in shown.splitlines() if line.startswith("PREFIX ")]
+    assert declared == [
+        "PREFIX graph: <https://w3id.org/kgbuild/id/graph/>",
+        "PREFIX kg: <https://w3id.org/kgbuild/ontology#>",
+        "PREFIX prov: <http://www.w3.org/ns/prov#>",
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>",
+    ]
+    # a plain store with no prefixes of kgbuild's takes it and gives kgbuild's rows
+    store = pyoxigraph.Store()
+    store.load(path=str(built[1] / "dataset.nq"), format=pyoxigraph.RdfFormat.N_QUADS)
+    result = store.query(shown)
+    theirs = [{v.value: s[v].value for v in result.variables if s[v] is not None} for s in result]
+    assert theirs == saved(open_store(built[1]), "people")
+
+
+def test_show_binds_the_defaults_and_the_params(built: tuple[BuildResult, Path]) -> None:
+    _, default = cli(built, "place", "--show")
+    assert "BIND (<https://w3id.org/kgbuild/id/place/serbia> AS ?place)" in default
+    _, border = cli(built, "place", "--show", "--param", "place=place:serbia-hungary-border")
+    assert "<https://w3id.org/kgbuild/id/place/serbia-hungary-border>" in border
+    assert "place/serbia>" not in border
+    _, people = cli(built, "people", "--show", "--param", "person=person:dejan-lukovic")
+    assert "VALUES ?person { <https://w3id.org/kgbuild/id/person/dejan-lukovic> }" in people
+    assert kgbuild.query_text(ROOT, "place") == default
+
+
+def test_show_needs_no_build_and_keeps_the_users_prefixes(tmp_path: Path) -> None:
+    text = "PREFIX kg: <urn:other#>\nSELECT ?s WHERE { ?s a kg:Person ; rdfs:label ?l }"
+    result = CliRunner().invoke(
+        main, ["query", "--project", str(ROOT), "--dist", str(tmp_path), text, "--show"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + text + "\n"
+
+
+def test_syntax_errors_count_lines_of_the_query_as_written(
+    built: tuple[BuildResult, Path],
+) -> None:
+    """The PREFIX lines kgbuild adds do not shift the line numbers of its messages."""
+    query = "# a comment\nSELECT ?s WHERE {\n  ?s a kg:Person .\n  FILTER(?s = ) }"
+    code, output = cli(built, query)
+    assert code == 2 and "line 4, column" in output
+
+
+@pytest.mark.parametrize("saved_query", saved_queries(ROOT / "queries"), ids=lambda q: q.name)
+def test_every_saved_question_parses_without_kgbuild(saved_query: object) -> None:
+    """The shown text is a complete SPARQL 1.1 query for pyoxigraph and rdflib alike."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    text = kgbuild.query_text(ROOT, saved_query.name)
+    pyoxigraph.Store().query(text)
+    prepareQuery(text)

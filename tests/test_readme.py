@@ -147,3 +147,106 @@ def test_readme_python_example_runs(workdir: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "events" in done.stdout and "disagreement" in done.stdout, done.stdout
+
+
+# --- "Use the data anywhere": rdflib, Oxigraph and Virtuoso, as the README shows them ----------
+
+
+def anywhere() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text.split("\n## Use the data anywhere\n", 1)[1].split("\n## ", 1)[0]
+
+
+def shell_example(heading: str) -> list[tuple[str, list[str]]]:
+    """The `$ ` commands of the ```text block under '### heading', each with its output."""
+    part = anywhere().split(f"\n### {heading}\n", 1)[1].split("\n### ", 1)[0]
+    out: list[tuple[str, list[str]]] = []
+    for line in _BLOCK.search(part).group(1).splitlines():
+        if line.startswith("$ "):
+            out.append((line[2:], []))
+        else:
+            out[-1][1].append(line)
+    return [(command, _trimmed(lines)) for command, lines in out]
+
+
+def released(workdir: Path) -> Path:
+    """The working copy built and published (the README's own examples do it, in order)."""
+    import kgbuild
+
+    if not (workdir / "dist" / "store").exists():
+        kgbuild.build(workdir)
+    if not (workdir / "dist" / "release").exists():
+        kgbuild.publish(workdir)
+    return workdir / "dist" / "release"
+
+
+def sh(command: str, cwd: Path) -> list[str]:
+    """A README command line, run by the shell as a user would (the venv's commands first)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for name in [n for n in env if n.startswith("KGBUILD_PUSH_")]:
+        del env[name]
+    done = subprocess.run(
+        command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"$ {command}\n{done.stdout}\n{done.stderr}"
+    return done.stdout.splitlines()
+
+
+def test_readme_rdflib_example_prints_kgbuilds_rows(workdir: Path) -> None:
+    import kgbuild
+
+    released(workdir)
+    code = re.search(r"```python\n(.*?)```", anywhere(), re.DOTALL)
+    assert code, "no ```python block in README's 'Use the data anywhere'"
+    assert len(code.group(1).strip().splitlines()) <= 7  # an import, a blank line and five
+    done = subprocess.run(
+        [sys.executable, "-c", code.group(1)], cwd=workdir, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    rows = kgbuild.query(workdir, "disagreements").records()
+    expected = [f"{r['event']} {r['kind']} {r['figureA']} | {r['figureB']}" for r in rows]
+    assert done.stdout.splitlines() == expected
+
+
+def needs_curl() -> None:
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed (.ci/run installs it)")
+
+
+@pytest.mark.slow
+def test_readme_oxigraph_example_runs_as_shown(workdir: Path) -> None:
+    from engines import stop, wait_until_answering
+
+    from kgbuild.release.serve import free_port
+
+    needs_curl()
+    released(workdir)
+    (load, _), (serve, _), (ask, shown) = shell_example("Oxigraph")
+    assert load.startswith("oxigraph load ") and serve.endswith(" &")
+    shutil.rmtree(workdir / "kgstore", ignore_errors=True)
+    sh(load, workdir)
+    port = str(free_port())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    log = workdir / "oxigraph.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            shlex.split(serve[:-1].replace("7878", port)), cwd=workdir, env=env, stdout=out
+        )
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/query", process, log, 30)
+        printed = sh(ask.replace("7878", port), workdir)
+    finally:
+        stop(process)
+    assert matches(shown, printed), "\n".join(printed)
+
+
+@pytest.mark.slow
+def test_readme_virtuoso_example_runs_as_shown(workdir: Path, virtuoso: object) -> None:
+    needs_curl()
+    released(workdir)
+    (push, pushed), (ask, shown) = shell_example("Virtuoso")
+    here = virtuoso.sparql.rsplit("/", 1)[0].replace("http://", "")
+    printed = sh(push.replace("localhost:8890", here), workdir)
+    assert matches(pushed, printed), "\n".join(printed)
+    printed = sh(ask.replace("localhost:8890", here), workdir)
+    assert matches(shown, printed), "\n".join(printed)

@@ -2,9 +2,10 @@
 
 The release folder holds the dataset in five syntaxes (each also gzipped) and as canonical
 N-Quads (RDFC-1.0), the ontology, vocabularies, shapes and a JSON-LD context as files of their
-own, a VoID + DCAT description whose figures are computed from the data, the ontology's
-documentation (pyLODE), a static website with a page per resource, release metadata
-(commit, input checksums, tool versions) and a SHA256SUMS manifest. It is written from the
+own, the saved questions as standalone SPARQL, a VoID + DCAT description whose figures are
+computed from the data, the ontology's documentation (pyLODE), a static website with a page
+per resource, release metadata (commit, input checksums, tool versions) and a SHA256SUMS
+manifest. It is written from the
 dataset a build validated (the front door, kgbuild.publish, gets it through the build cache),
 in a folder beside the release that one rename swaps into place.
 """
@@ -29,6 +30,8 @@ from kgbuild.atomic import swap_folder, write_file
 from kgbuild.errors import OutputError
 from kgbuild.graph.assemble import draft_sources
 from kgbuild.graph.dumps import canonical_json, merged_triples, serialize_dataset, serialize_graph
+from kgbuild.graph.places import with_place_network
+from kgbuild.graph.query import saved_queries, standalone_text
 from kgbuild.namespaces import DCTERMS, KG, OWL, RDF, RDFS, XSD, prefixes
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
@@ -80,6 +83,7 @@ def write_release(
     drafts: list[str] = []
     if not include_drafts:
         quads, drafts = _without_drafts(quads, project)
+        quads = with_place_network(quads, project)  # without the drafts' place links
     quads, included, left_out = _release_quads(quads, include_texts)
     triples = merged_triples(quads)
     release = Release(
@@ -114,6 +118,7 @@ def write_release(
             json.dumps(jsonld_context(project), indent=2, ensure_ascii=False) + "\n"
         ).encode()
         files["docs/ontology.html"] = ontology_docs(project)
+        files.update(saved_questions(project))
         meta = release_metadata(project, issued)
         files["release.json"] = (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()
         for name, data in files.items():
@@ -150,6 +155,17 @@ def write_release(
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return release
+
+
+def saved_questions(project: Project) -> dict[str, bytes]:
+    """``queries/NAME.rq``: each saved question as `kgbuild query NAME --show` prints it
+    (prefixes declared, default parameters bound), for any SPARQL 1.1 store."""
+    return {
+        f"queries/{saved.name}.rq": standalone_text(saved.text, project.base, saved.params).encode(
+            "utf-8"
+        )
+        for saved in saved_queries(project.queries_dir)
+    }
 
 
 def _without_drafts(

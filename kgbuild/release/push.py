@@ -1,28 +1,31 @@
 """`kgbuild push`: load the dataset into a triple store over the SPARQL 1.1 Graph Store
 HTTP Protocol, one PUT per named graph (replacing that graph), then check what the store holds.
 
-Authentication comes from the environment, never from the command line:
-KGBUILD_PUSH_TOKEN (bearer) or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD (basic).
+HTTP goes through requests (its Digest authentication, connection pooling) with urllib3's
+retries (network errors, 408, 429, 5xx, with back-off and the server's Retry-After).
+Credentials come from the environment, never from the command line (see credentials()).
 """
 
 from __future__ import annotations
 
-import base64
 import os
-import time
-import urllib.error
+import re
 import urllib.parse
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+from urllib3.util.retry import Retry
 
 from kgbuild.errors import InputError, KGBuildError
 
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 N_TRIPLES = "application/n-triples"
+AUTH_SCHEMES = ("basic", "digest")
 
 
 class PushError(KGBuildError):
@@ -49,23 +52,75 @@ class PushResult:
         return self.graphs == self.held
 
 
-def auth_header(environ: dict[str, str] | None = None) -> str | None:
+class BearerAuth(AuthBase):
+    """``Authorization: Bearer <token>`` on every request (RFC 6750)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+
+@dataclass(frozen=True)
+class Login:
+    """A user and password, and the scheme to send them in (None: the one the store asks for
+    in its first 401, ``WWW-Authenticate: Digest …`` or ``Basic …``; Digest when both are
+    offered, since it never sends the password itself)."""
+
+    user: str
+    password: str
+    scheme: str | None = None
+
+    def auth(self, scheme: str) -> AuthBase:
+        if scheme == "digest":
+            return HTTPDigestAuth(self.user, self.password)
+        return HTTPBasicAuth(self.user, self.password)
+
+
+def credentials(environ: Mapping[str, str] | None = None) -> BearerAuth | Login | None:
+    """The authentication the environment asks for.
+
+    ``KGBUILD_PUSH_TOKEN``: a bearer token. ``KGBUILD_PUSH_USER`` and ``KGBUILD_PUSH_PASSWORD``:
+    with ``KGBUILD_PUSH_AUTH=digest`` Digest, with ``basic`` Basic sent with every request
+    (for stores that never answer 401), unset: the scheme the store asks for in its 401.
+    """
     env = os.environ if environ is None else environ
     if env.get("KGBUILD_PUSH_TOKEN"):
-        return f"Bearer {env['KGBUILD_PUSH_TOKEN']}"
-    if env.get("KGBUILD_PUSH_USER"):
-        pair = f"{env['KGBUILD_PUSH_USER']}:{env.get('KGBUILD_PUSH_PASSWORD', '')}"
-        return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        return BearerAuth(env["KGBUILD_PUSH_TOKEN"])
+    scheme = env.get("KGBUILD_PUSH_AUTH", "").strip().lower() or None
+    if scheme is not None and scheme not in AUTH_SCHEMES:
+        raise KGBuildError(
+            f"KGBUILD_PUSH_AUTH={scheme!r} is not an authentication scheme kgbuild knows",
+            hint="set it to basic or digest, or leave it unset to answer the store's challenge",
+        )
+    if not env.get("KGBUILD_PUSH_USER"):
+        return None
+    return Login(env["KGBUILD_PUSH_USER"], env.get("KGBUILD_PUSH_PASSWORD", ""), scheme)
+
+
+def challenged_scheme(response: requests.Response) -> str | None:
+    """The scheme a 401 asks for that kgbuild speaks (Digest before Basic), or None."""
+    offered = response.headers.get("WWW-Authenticate", "").lower()
+    for scheme in ("digest", "basic"):
+        if re.search(rf"(^|,)\s*{scheme}\b", offered):
+            return scheme
     return None
 
 
 def graphs_of(dump: Path) -> dict[str, list[pyoxigraph.Triple]]:
-    """The named graphs of an N-Quads dump, each a sorted list of triples."""
+    """The named graphs of an N-Quads or TriG dump, each a sorted list of triples."""
     if not dump.is_file():
         raise InputError(dump, "no dataset dump to push", hint="run 'kgbuild build' first")
+    formats = {".nq": pyoxigraph.RdfFormat.N_QUADS, ".trig": pyoxigraph.RdfFormat.TRIG}
+    if dump.suffix not in formats:
+        raise InputError(
+            dump, "push reads N-Quads (.nq) or TriG (.trig)", hint="pass a .nq or .trig dump"
+        )
     out: dict[str, list[pyoxigraph.Triple]] = {}
     try:
-        for q in pyoxigraph.parse(path=str(dump), format=pyoxigraph.RdfFormat.N_QUADS):
+        for q in pyoxigraph.parse(path=str(dump), format=formats[dump.suffix]):
             name = q.graph_name.value if isinstance(q.graph_name, pyoxigraph.NamedNode) else ""
             out.setdefault(name, []).append(pyoxigraph.Triple(q.subject, q.predicate, q.object))
     except SyntaxError as exc:
@@ -80,47 +135,104 @@ def graph_url(endpoint: str, graph: str) -> str:
     return f"{endpoint}{sep}graph={urllib.parse.quote(graph, safe='')}"
 
 
-def _request(
-    method: str,
-    url: str,
-    *,
-    data: bytes | None,
-    headers: dict[str, str],
-    timeout: float,
-    retries: int,
-    wait: float,
-    counter: list[int],
-) -> bytes:
-    for attempt in range(retries + 1):
-        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+class Client:
+    """The HTTP side of a push: a requests session that retries network errors, 408, 429 and
+    5xx ``retries`` times, waiting ``wait`` × 2^n seconds (or the server's Retry-After)
+    between tries, and authenticates as ``auth`` says."""
+
+    def __init__(
+        self, auth: BearerAuth | Login | None, *, retries: int, wait: float, timeout: float
+    ) -> None:
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            status_forcelist=sorted(RETRY_STATUS),
+            allowed_methods=["GET", "PUT"],
+            backoff_factor=wait,
+            raise_on_status=False,
+        )
+        self.http = requests.Session()
+        self.http.mount("http://", HTTPAdapter(max_retries=retry))
+        self.http.mount("https://", HTTPAdapter(max_retries=retry))
+        self.http.trust_env = False  # no proxy or .netrc from the environment
+        self.timeout = timeout
+        self.login = auth if isinstance(auth, Login) else None
+        self.pending = self.login if self.login and self.login.scheme is None else None
+        if isinstance(auth, BearerAuth):
+            self.http.auth = auth
+        elif self.login and self.login.scheme:
+            self.http.auth = self.login.auth(self.login.scheme)
+        self.retries = 0
+
+    def close(self) -> None:
+        self.http.close()
+
+    def request(
+        self, method: str, url: str, *, data: bytes | None, headers: dict[str, str]
+    ) -> bytes:
+        """The response body of a successful request; PushError otherwise."""
+        response = self._send(method, url, data, headers)
+        if response.status_code == 401 and self.pending:
+            scheme = challenged_scheme(response)
+            if scheme:  # answer the challenge, and send every later request that way
+                self.http.auth = self.pending.auth(scheme)
+                self.pending = None
+                response = self._send(method, url, data, headers)
+        if response.ok:
+            return response.content
+        raise self._refused(method, url, response)
+
+    def _send(
+        self, method: str, url: str, data: bytes | None, headers: dict[str, str]
+    ) -> requests.Response:
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            body = exc.read()[:300].decode("utf-8", "replace").strip()
-            if exc.code in RETRY_STATUS and attempt < retries:
-                counter[0] += 1
-                time.sleep(wait * 2**attempt)
-                continue
-            hint = (
-                "set KGBUILD_PUSH_TOKEN, or KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD"
-                if exc.code in (401, 403)
-                else "check the endpoint URL (the Graph Store "
-                "endpoint, not the SPARQL query endpoint)"
+            response = self.http.request(
+                method, url, data=data, headers=headers, timeout=self.timeout
             )
+        except requests.RequestException as exc:
+            reason = exc.args[0] if exc.args else exc
+            reason = getattr(reason, "reason", reason)
             raise PushError(
-                f"{method} {url}: HTTP {exc.code} {exc.reason}: {body}", hint=hint
+                f"{method} {url}: {_one_line(str(reason))}",
+                hint="is the store running and reachable?",
             ) from None
-        except (urllib.error.URLError, OSError) as exc:
-            if attempt < retries:
-                counter[0] += 1
-                time.sleep(wait * 2**attempt)
-                continue
-            reason = getattr(exc, "reason", exc)
-            raise PushError(
-                f"{method} {url}: {reason}", hint="is the store running and reachable?"
-            ) from None
-    raise AssertionError("unreachable")
+        for hop in [*response.history, response]:
+            self.retries += len(getattr(getattr(hop.raw, "retries", None), "history", ()) or ())
+        return response
+
+    def _refused(self, method: str, url: str, response: requests.Response) -> PushError:
+        status = f"HTTP {response.status_code} {response.reason}"
+        if response.status_code in (401, 403):
+            offered = response.headers.get("WWW-Authenticate", "").split()
+            asks = f"it asks for {offered[0]}" if offered else ""
+            sent = {HTTPDigestAuth: "Digest", HTTPBasicAuth: "Basic", BearerAuth: "Bearer"}.get(
+                type(self.http.auth), ""
+            )
+            if not sent:
+                what = "the store asks for credentials" + (f" ({asks})" if asks else "")
+            elif response.status_code == 401:
+                who = f" of user {self.login.user!r}" if self.login else ""
+                same = offered and offered[0].lower() == sent.lower()
+                how = "; ".join(x for x in (f"sent as {sent}", "" if same else asks) if x)
+                what = f"the store did not accept the credentials{who} ({how})"
+            else:
+                what = "the store does not allow these credentials to do this"
+            return PushError(
+                f"{method} {url}: {status}: {what}",
+                hint="check KGBUILD_PUSH_USER and KGBUILD_PUSH_PASSWORD (or KGBUILD_PUSH_TOKEN); "
+                "KGBUILD_PUSH_AUTH=digest or basic chooses the scheme, unset: the store's choice",
+            )
+        body = _one_line(response.content[:300].decode("utf-8", "replace"))
+        return PushError(
+            f"{method} {url}: {status}" + (f": {body}" if body else ""),
+            hint="check the endpoint URL (the Graph Store endpoint, not the SPARQL query endpoint)",
+        )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def push(
@@ -131,7 +243,7 @@ def push(
     retries: int = 4,
     wait: float = 0.5,
     progress: Callable[[str, int], None] | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> PushResult:
     """PUT every named graph of ``dump`` to ``endpoint``, then GET each back and count.
 
@@ -139,41 +251,31 @@ def push(
     request fails for good, or when the store holds other counts than were sent.
     """
     graphs = graphs_of(dump)
-    headers = {"Content-Type": N_TRIPLES}
-    auth = auth_header(environ)
-    if auth:
-        headers["Authorization"] = auth
-    result, counter = PushResult(), [0]
-    for graph, triples in graphs.items():
-        body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        _request(
-            "PUT",
-            graph_url(endpoint, graph),
-            data=body,
-            headers=headers,
-            timeout=timeout,
-            retries=retries,
-            wait=wait,
-            counter=counter,
-        )
-        result.graphs[graph] = len(triples)
-        if progress:
-            progress(graph, len(graphs))
-    read_headers = {"Accept": N_TRIPLES, **({"Authorization": auth} if auth else {})}
-    for graph in graphs:
-        data = _request(
-            "GET",
-            graph_url(endpoint, graph),
-            data=None,
-            headers=read_headers,
-            timeout=timeout,
-            retries=retries,
-            wait=wait,
-            counter=counter,
-        )
-        held = {str(t) for t in pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_TRIPLES)}
-        result.held[graph] = len(held)
-    result.retries = counter[0]
+    client = Client(credentials(environ), retries=retries, wait=wait, timeout=timeout)
+    result = PushResult()
+    try:
+        for graph, triples in graphs.items():
+            body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+            client.request(
+                "PUT", graph_url(endpoint, graph), data=body, headers={"Content-Type": N_TRIPLES}
+            )
+            result.graphs[graph] = len(triples)
+            if progress:
+                progress(graph, len(graphs))
+        for graph in graphs:
+            url = graph_url(endpoint, graph)
+            data = client.request("GET", url, data=None, headers={"Accept": N_TRIPLES})
+            try:
+                held = {str(t) for t in pyoxigraph.parse(data, pyoxigraph.RdfFormat.N_TRIPLES)}
+            except SyntaxError as exc:
+                raise PushError(
+                    f"GET {url}: the store's answer is not N-Triples: {_one_line(str(exc))}",
+                    hint="check the endpoint URL (the Graph Store endpoint)",
+                ) from None
+            result.held[graph] = len(held)
+    finally:
+        client.close()
+    result.retries = client.retries
     if not result.ok:
         wrong = [
             f"{graph or '(default graph)'}: {sent} sent, {result.held.get(graph)} held"
