@@ -233,6 +233,18 @@ def publish(
     )
 
 
+def _question(
+    project: Project | str | Path, text: str, params: dict[str, str] | None
+) -> tuple[Project, str, dict[str, str]]:
+    """The project, the query text (a saved question's name resolved) and its bindings: the
+    saved question's defaults, then ``params``."""
+    from kgbuild.graph.query import resolve
+
+    project = _project(project)
+    text, saved = resolve(text, None, project.queries_dir)
+    return project, text, {**(saved.params if saved else {}), **(params or {})}
+
+
 def query(
     project: Project | str | Path,
     text: str,
@@ -246,12 +258,10 @@ def query(
     ``params`` bind variables (``{"resource": "event:2023-10-27-horgos-shooting"}``), on top
     of a saved question's defaults.
     """
-    from kgbuild.graph.query import resolve, run_query
+    from kgbuild.graph.query import run_query
     from kgbuild.graph.store import open_store
 
-    project = _project(project)
-    text, saved = resolve(text, None, project.queries_dir)
-    bindings = {**(saved.params if saved else {}), **(params or {})}
+    project, text, bindings = _question(project, text, params)
     store = open_store(dist or project.dist_dir)
     return run_query(store, text, base=project.base, reason=reason, params=bindings)
 
@@ -270,12 +280,10 @@ def query_page(
     """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
     number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
     Outcome whole. ``read=False`` for a page to serialize in a standard format."""
-    from kgbuild.graph.query import resolve, run_page
+    from kgbuild.graph.query import run_page
     from kgbuild.graph.store import open_store
 
-    project = _project(project)
-    text, saved = resolve(text, None, project.queries_dir)
-    bindings = {**(saved.params if saved else {}), **(params or {})}
+    project, text, bindings = _question(project, text, params)
     store = open_store(dist or project.dist_dir)
     return run_page(
         store,
@@ -298,11 +306,9 @@ def query_text(
     """The exact SPARQL that ``query`` runs for ``text`` (SPARQL, a .rq file or the name of a
     saved question): the project prefixes it uses declared, parameters bound (a saved
     question's defaults, then ``params``). Any SPARQL 1.1 store can run it; needs no build."""
-    from kgbuild.graph.query import resolve, standalone_text
+    from kgbuild.graph.query import standalone_text
 
-    project = _project(project)
-    text, saved = resolve(text, None, project.queries_dir)
-    bindings = {**(saved.params if saved else {}), **(params or {})}
+    project, text, bindings = _question(project, text, params)
     return standalone_text(text, project.base, bindings)
 
 

@@ -6,12 +6,14 @@ import re
 from collections import Counter
 from typing import Any
 
-from . import gazetteer as gazetteer_module
-from . import lexicon as lexicon_module
 from .compat import Project
 from .dates import DateFinder
 from .events import EventFinder
+from .gazetteer import Matcher
+from .gazetteer import load as load_gazetteer
 from .language import SUPPORTED, detect
+from .lexicon import available, load_words
+from .lexicon import load as load_lexicon
 from .model import ORG, PERSON, PLACE, Draft, Entity
 from .names import NameFinder
 from .numbers import FigureFinder, measure_words
@@ -30,11 +32,11 @@ class Drafter:
 
         self.project = project
         self.language = language
-        self.lexicon = lexicon_module.load(project, language)
+        self.lexicon = load_lexicon(project, language)
         exonyms = self.lexicon.data.get("exonyms") or {}
-        self.gazetteer = gazetteer_module.load(project, exclude=exclude, exonyms=exonyms)
+        self.gazetteer = load_gazetteer(project, exclude=exclude, exonyms=exonyms)
         self.nlp = spacy.blank(language if language in SUPPORTED else "xx")
-        self.matcher = gazetteer_module.Matcher(self.nlp, self.gazetteer, self.lexicon.inflections)
+        self.matcher = Matcher(self.nlp, self.gazetteer, self.lexicon.inflections)
         self.names = NameFinder(self.lexicon)
         self.dates = DateFinder(self.lexicon)
         self.figures = FigureFinder(self.lexicon)
@@ -188,7 +190,7 @@ def _to_view(view: View, start: int, end: int) -> tuple[int, int]:
 def detect_language(project: Project, text: str) -> str | None:
     """The language of ``text`` among those with a lexicon, or None."""
     function_words = {}
-    for language in lexicon_module.available(project):
-        lex = lexicon_module.load_words(project, language)
+    for language in available(project):
+        lex = load_words(project, language)
         function_words[language] = lex
     return detect(text, function_words)
