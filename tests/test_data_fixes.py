@@ -531,3 +531,16 @@ def test_readme_shows_the_disagreements_the_command_prints(built: tuple[BuildRes
         assert result.exit_code == 0, result.output
         printed = result.output.replace("\r\n", "\n").rstrip("\n")
         assert shown == printed, " ".join(args)
+
+
+@pytest.mark.parametrize("name", ["disagreements", "seizures"])
+def test_saved_question_fits_in_a_get_request_to_the_oxigraph_server(name: str) -> None:
+    """The text `kgbuild query NAME --show` prints (what a user pastes into any store) fits in
+    a GET to an Oxigraph server, which refuses request headers over 8 KB with a 400 (found by
+    tests/test_load.py; `kgbuild serve` itself forwards a GET as a POST)."""
+    from urllib.parse import urlencode
+
+    from kgbuild.pipeline import query_text
+
+    text = query_text(Project.at(ROOT), name)
+    assert len("GET /query?" + urlencode({"query": text})) < 8000
