@@ -109,6 +109,15 @@ def test_push_command_reports_each_graph(built: tuple[BuildResult, Path], oxigra
     assert f"pushed {triples} triples in {len(graphs)} graphs (0 retries)" in result.output
 
 
+def send_graph(handler: http.server.BaseHTTPRequestHandler, body: bytes) -> None:
+    """Answer a Graph Store GET with the N-Triples a test store holds for that graph."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/n-triples")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class Flaky(http.server.BaseHTTPRequestHandler):
     """A Graph Store that fails the first request of each graph with 503 and checks auth."""
 
@@ -133,12 +142,7 @@ class Flaky(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self) -> None:
-        body = Flaky.seen.get(self.path, b"")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/n-triples")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_graph(self, Flaky.seen.get(self.path, b""))
 
 
 def test_push_retries_transient_failures_and_sends_credentials(
@@ -195,12 +199,7 @@ class Guarded(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self._allowed():
-            body = Guarded.seen.get(self.path, b"")
-            self.send_response(200)
-            self.send_header("Content-Type", "application/n-triples")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_graph(self, Guarded.seen.get(self.path, b""))
 
 
 def test_push_sends_credentials_only_when_asked_in_the_scheme_asked_for(
