@@ -1,6 +1,6 @@
 """The build cache (`.dist-cache/` beside `dist/`): work keyed by the content it was made from.
 
-- unit: a document's graph (its quads as N-Quads, where each record is, what it refers to),
+- unit: a document's graph (its chunk: sorted N-Quads) and summary (graph/assemble.py),
   keyed by the SHA-256 of the document's text and curated file and of everything that shapes
   how they are read (context, ontology, vocabularies, base IRI, kgbuild version);
 - schema and entailed: the ontology's closure, and each graph's entailments under it
@@ -21,10 +21,10 @@ from typing import Any
 from kgbuild import __version__
 from kgbuild.atomic import write_file
 
-FORMAT = 3  # bumped when what an entry holds changes
+FORMAT = 4  # bumped when what an entry holds changes
 
 
-def digest(*parts: bytes | str) -> str:
+def digest(*parts: bytes | memoryview | str) -> str:
     h = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part

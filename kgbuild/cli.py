@@ -851,7 +851,7 @@ def _summary(result: Any, *, written: bool) -> None:
     )
     if result.work:
         done = ", ".join(f"{n} {what}" for what, n in sorted(result.work.items()))
-        click.echo(f"work not found in the build cache: {done}")
+        click.echo(f"redone (not taken from the last build or the cache): {done}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,19 +15,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyoxigraph
+
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
-from kgbuild.cache import Cache
+from kgbuild.cache import Cache, digest
 from kgbuild.errors import OutputError, ValidationFailed
-from kgbuild.graph.assemble import Assembly, assemble, count
+from kgbuild.graph.assemble import (
+    Assembly,
+    assemble,
+    count,
+    ontology_chunk,
+    reading_fingerprint,
+)
 from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
-from kgbuild.graph.places import with_place_network
-from kgbuild.graph.reasoning import infer
-from kgbuild.graph.store import write_store
+from kgbuild.graph.reasoning import (
+    Schema,
+    graph_entailments,
+    load_inferred,
+    project_schema,
+    update_inferred,
+)
+from kgbuild.graph.state import BuildState, load_state, save_state
+from kgbuild.graph.store import (
+    INCREMENTAL_SHARE,
+    STORE_DIR,
+    apply_changes,
+    copy_previous,
+    load_fresh,
+    merged_ntriples,
+    merged_size,
+    write_digests,
+)
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
-from kgbuild.rdf import graph_nquads
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
-from kgbuild.validation.engine import validate_quads
+from kgbuild.validation.engine import validate_quads, validate_then
+from kgbuild.validation.incremental import revalidate
 from kgbuild.validation.report import ValidationReport
 
 if TYPE_CHECKING:  # loaded by the calls that need them, not by `import kgbuild`
@@ -46,8 +69,7 @@ class BuildResult:
     counts: dict[str, int]
     seconds: float
     written: list[Path] = field(default_factory=list)
-    work: dict[str, int] = field(default_factory=dict)  # what the cache did not have
-    chunks: dict[str, bytes] = field(default_factory=dict, repr=False)  # graph_nquads
+    work: dict[str, int] = field(default_factory=dict)  # what was redone (not kept or cached)
 
 
 def _project(project: Project | str | Path) -> Project:
@@ -60,43 +82,47 @@ def cache_folder(out: Path) -> Path:
     return out.parent / f".{out.name}-cache"
 
 
-def _validated(
+def _shapes_digest(project: Project) -> str:
+    files = sorted(project.shapes_dir.glob("*.ttl"))
+    return digest(*(part for f in files for part in (f.name, f.read_bytes())))
+
+
+def _current(out: Path) -> Path | None:
+    """The generation the outputs in ``out`` come from (None before a first build)."""
+    current = out / CURRENT
+    return current.resolve() if current.is_dir() else None
+
+
+def _doc_graphs(project: Project, assembly: Assembly) -> dict[str, str]:
+    return {doc_id: project.graph_iri(doc_id) for doc_id in assembly.documents}
+
+
+def _failed(result: BuildResult, started: float, cache: Cache) -> ValidationFailed:
+    result.seconds = time.perf_counter() - started
+    result.work = dict(cache.work)
+    return ValidationFailed(
+        f"the data violates the shapes: {result.report.violations} violation(s)\n"
+        + result.report.text(limit=50),
+        hint="fix the records named above; nothing was written",
+        result=result,
+    )
+
+
+def _in_memory(
     project: Project,
-    cache: Cache,
-    max_bytes: int,
-    workers: int,
-    started: float,
+    assembly: Assembly,
     engine: str,
-    progress: ProgressCallback | None = None,
-) -> BuildResult:
-    """Assemble and validate (taking from ``cache`` what it has); raise ValidationFailed, with
-    the result, when the data violates the shapes."""
-    assembly = assemble(project, max_bytes, cache, workers, progress)
-    # the place links of every source, each once, in a graph of their own (graph/places.py)
-    assembly.quads = with_place_network(assembly.quads, project)
-    documents = len(assembly.documents)
-    report(progress, "validating", 0, documents)
-    chunks = graph_nquads(assembly.quads)  # the dumps, the store and validation share them
-    checked = validate_quads(
-        assembly.quads,
+) -> tuple[ValidationReport, int]:
+    """Validate the whole dataset without a store on disk; the number of distinct triples."""
+    nquads = assembly.nquads
+    report = validate_quads(
+        assembly.quads if engine == "pyshacl" else [],
         project,
         assembly.locations,
         engine=engine,
-        data_nquads=b"".join(chunks.values()),
+        data_nquads=nquads,
     )
-    report(progress, "validating", documents, documents)
-    result = BuildResult(assembly, checked, count(assembly, project), 0.0)
-    result.chunks = chunks
-    if not checked.conforms:
-        result.seconds = time.perf_counter() - started
-        result.work = dict(cache.work)
-        raise ValidationFailed(
-            f"the data violates the shapes: {checked.violations} violation(s)\n"
-            + checked.text(limit=50),
-            hint="fix the records named above; nothing was written",
-            result=result,
-        )
-    return result
+    return report, len(set(merged_ntriples(nquads).splitlines()))
 
 
 def build(
@@ -111,37 +137,43 @@ def build(
     progress: ProgressCallback | None = None,
     merged: bool = False,
 ) -> BuildResult:
-    """Build the dataset, validate it, and (if it conforms) write the dumps to ``out_dir``.
+    """Build the dataset, validate it, and (if it conforms) write the outputs to ``out_dir``.
 
-    Work whose inputs did not change since the last build into ``out_dir`` is taken from its
-    cache (see cache_folder): a document's graph, each node's validation, each graph's
-    entailments. Raises InputError for unreadable or malformed input, ValidationFailed when
-    the data violates the shapes; in both cases nothing is written and earlier outputs stay
-    as they were. ``engine``: "fast" or "pyshacl" (see validate_quads); ``progress`` hears
-    each stage's progress (kgbuild.progress); ``merged`` also writes the merged dumps
-    (graph.ttl, graph.nt, graph.jsonld), which otherwise only `publish` writes.
+    A build into a folder that holds an earlier build redoes only what changed since (see
+    graph/state.py): unchanged documents are not read again, the store is updated graph by
+    graph, and the inferred graph and the validation report are redone around the changed
+    triples only; the outputs are byte for byte those of a clean build. Without that state,
+    documents whose inputs are unchanged still come from the cache (see cache_folder);
+    ``use_cache=False`` uses neither. Raises InputError for unreadable or malformed input,
+    ValidationFailed when the data violates the shapes; in both cases nothing is written and
+    earlier outputs stay as they were. ``engine``: "fast" or "pyshacl" (see validate_quads;
+    the reference engine always validates everything); ``progress`` hears each stage's
+    progress (kgbuild.progress); ``merged`` also writes the merged dumps (graph.ttl, graph.nt,
+    graph.jsonld), which otherwise only `publish` writes.
     """
     started = time.perf_counter()
     project = _project(project)
     out = out_dir or project.dist_dir
     cache = Cache(cache_folder(out) if write and use_cache else None)
-    result = _validated(project, cache, max_bytes, workers, started, engine, progress)
-    if write:
-        documents = len(result.assembly.documents)
-        report(progress, "writing outputs", 0, documents)
-        result.written = _write_outputs(result, project, out, cache, merged)
-        report(progress, "writing outputs", documents, documents)
-    result.seconds = time.perf_counter() - started
-    result.work = dict(cache.work)
-    return result
-
-
-def _write_outputs(
-    result: BuildResult, project: Project, out: Path, cache: Cache, merged: bool = False
-) -> list[Path]:
-    """Everything goes into a new generation folder; one atomic rename then switches every
-    output at once (see atomic.py): a failed or killed build changes nothing."""
-    quads = result.assembly.quads
+    schema = project_schema(project, ontology_chunk(project), cache)
+    previous = _current(out) if write else None
+    state = (
+        load_state(previous, reading_fingerprint(project), _shapes_digest(project))
+        if use_cache
+        else None
+    )
+    assembly = assemble(project, max_bytes, cache, workers, progress, state, schema)
+    documents = len(assembly.documents)
+    if not write:
+        report(progress, "validating", 0, documents)
+        checked, triples = _in_memory(project, assembly, engine)
+        report(progress, "validating", documents, documents)
+        result = BuildResult(assembly, checked, count(assembly, triples), 0.0)
+        if not checked.conforms:
+            raise _failed(result, started, cache)
+        result.seconds = time.perf_counter() - started
+        result.work = dict(cache.work)
+        return result
     try:
         generation = new_generation(out)
     except OSError as exc:
@@ -151,24 +183,13 @@ def _write_outputs(
         ) from None
     committed = False
     try:
-        previous = out / CURRENT if (out / CURRENT).is_dir() else None
-        chunks = result.chunks or graph_nquads(quads)
-        files = {REPORT_FILE: result.report.to_json().encode("utf-8")}
-        written = write_build_outputs(
-            quads, project.base, generation, files, chunks, previous, merged
-        )
-        store, replaced = write_store(
-            quads, infer(quads, project, cache, chunks), generation, chunks, previous
-        )
-        written.append(store)
-        if replaced:  # None: loaded from scratch; 0: the previous store as it was
-            cache.did("store graphs replaced", replaced)
-        point(out / CURRENT, generation)  # the commit
+        result = _build_into(project, assembly, generation, state, schema, cache, engine, progress)
+        if not result.report.conforms:
+            raise _failed(result, started, cache)
+        report(progress, "writing outputs", 0, documents)
+        result.written = _write_outputs(result, project, out, generation, previous, merged)
         committed = True
-        link_outputs(out, generation, [path.name for path in written])
-        for name in MERGED_FILES:  # links to merged dumps this build did not write
-            if not merged and (out / name).is_symlink():
-                (out / name).unlink()
+        report(progress, "writing outputs", documents, documents)
     except OSError as exc:
         raise OutputError(
             f"{out}: cannot write the outputs: {exc}",
@@ -178,6 +199,129 @@ def _write_outputs(
     finally:
         if not committed:
             shutil.rmtree(generation, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    result.work = dict(cache.work)
+    return result
+
+
+def _build_into(
+    project: Project,
+    assembly: Assembly,
+    generation: Path,
+    state: BuildState | None,
+    schema: Schema,
+    cache: Cache,
+    engine: str,
+    progress: ProgressCallback | None,
+) -> BuildResult:
+    """Make the store of ``generation`` and validate: around the changes since ``state``
+    when there is one and it changed little, else from scratch."""
+    documents = len(assembly.documents)
+    changed: dict[str, tuple[bytes, bytes]] = {}
+    if state is not None:
+        for name, chunk in assembly.chunks.items():
+            old = state.chunk(name) if name in state.spans else b""
+            if old != chunk:
+                changed[name] = (old, bytes(chunk))
+        for name in state.spans.keys() - assembly.chunks.keys():
+            changed[name] = (state.chunk(name), b"")
+    target = generation / STORE_DIR
+    store = None
+    if state is not None and len(changed) <= INCREMENTAL_SHARE * len(assembly.chunks):
+        store = copy_previous(state.folder, target)
+    report(progress, "validating", 0, documents)
+    if store is not None and state is not None:
+        changes = apply_changes(store, changed, {project.graph_iri("inferred")})
+        update_inferred(store, changes.named_nodes(), schema, project)
+        if changed:
+            cache.did("graphs reasoned", len(changed))
+            cache.did("store graphs replaced", len(changed))
+        triples = state.triples + len(changes.merged_added) - len(changes.merged_removed)
+        if engine == "pyshacl":
+            checked = _whole(project, assembly, store, engine)
+        else:
+            checked, redone = revalidate(
+                store, state.problems, changes, project, assembly.locations, engine
+            )
+            if redone:
+                cache.did("nodes validated", redone)
+    else:
+
+        def make_store() -> pyoxigraph.Store:
+            merged_nt = merged_ntriples(assembly.nquads)
+            store = load_fresh(target, assembly.nquads, merged_nt)
+            load_inferred(
+                store,
+                graph_entailments(assembly.chunks, schema, project, cache, assembly.entailed),
+                schema,
+                project.graph_iri("inferred"),
+                merged_nt,
+            )
+            return store
+
+        if engine == "pyshacl":
+            store = make_store()
+            checked = _whole(project, assembly, store, engine)
+        else:
+            checked, store = validate_then(assembly.nquads, project, assembly.locations, make_store)
+        triples = merged_size(store)
+    store.flush()
+    del store
+    report(progress, "validating", documents, documents)
+    return BuildResult(assembly, checked, count(assembly, triples), 0.0)
+
+
+def _whole(
+    project: Project, assembly: Assembly, store: pyoxigraph.Store, engine: str
+) -> ValidationReport:
+    """Validate everything: core constraints over the N-Quads, SPARQL ones in ``store``."""
+    return validate_quads(
+        assembly.quads if engine == "pyshacl" else [],
+        project,
+        assembly.locations,
+        engine=engine,
+        store=store,
+        data_nquads=assembly.nquads,
+    )
+
+
+def _write_outputs(
+    result: BuildResult,
+    project: Project,
+    out: Path,
+    generation: Path,
+    previous: Path | None,
+    merged: bool = False,
+) -> list[Path]:
+    """Write the dumps, the report and the state into ``generation`` (which holds the store
+    already), then commit it: one atomic rename switches every output at once (see
+    atomic.py), so a failed or killed build changes nothing. Raises OSError."""
+    assembly = result.assembly
+    files = {REPORT_FILE: result.report.to_json().encode("utf-8")}
+    written = write_build_outputs(
+        assembly.chunks,
+        project.base,
+        generation,
+        files,
+        previous,
+        assembly.quads if merged else None,
+        assembly.nquads,
+    )
+    write_digests(generation, assembly.chunks)
+    save_state(
+        generation,
+        assembly,
+        _doc_graphs(project, assembly),
+        _shapes_digest(project),
+        result.report.problems,
+        result.counts["triples"],
+    )
+    written.append(generation / STORE_DIR)
+    point(out / CURRENT, generation)  # the commit
+    link_outputs(out, generation, [path.name for path in written])
+    for name in MERGED_FILES:  # links to merged dumps this build did not write
+        if not merged and (out / name).is_symlink():
+            (out / name).unlink()
     return [out / path.name for path in written]
 
 
@@ -199,29 +343,37 @@ def publish(
     """Write a linked-data release (default ``dist/release/``) of the validated dataset.
 
     The dataset is the one `kgbuild build` made into ``dist``: its documents' graphs and their
-    validation come from that build's cache, so nothing is assembled or validated again cold
-    unless the inputs changed since. Documents still marked as drafts are left out unless
+    validation come from that build, so nothing is read or validated again unless the inputs
+    changed since. Documents still marked as drafts are left out unless
     ``include_drafts``. Raises ValidationFailed (nothing published) when the
     data violates the shapes.
     """
     from kgbuild.release.info import read_release_info
     from kgbuild.release.publish import DEFAULT_URL, write_release
 
-    started = time.perf_counter()
     project = _project(project)
     info = read_release_info(project)
-    cache = Cache(cache_folder(dist or project.dist_dir))
-    try:
-        result = _validated(project, cache, max_bytes, workers, started, engine, progress)
-    except ValidationFailed as exc:
+    built = dist or project.dist_dir
+    cache = Cache(cache_folder(built))
+    state = load_state(_current(built), reading_fingerprint(project), _shapes_digest(project))
+    assembly = assemble(project, max_bytes, cache, workers, progress, state)
+    documents = len(assembly.documents)
+    report(progress, "validating", 0, documents)
+    if state is not None and engine != "pyshacl" and _unchanged(assembly, state):
+        checked = ValidationReport(problems=state.problems, base=project.base)
+    else:  # the inputs changed since the build (or there is none): validate them all
+        checked, _ = _in_memory(project, assembly, engine)
+    report(progress, "validating", documents, documents)
+    if not checked.conforms:
         raise ValidationFailed(
-            exc.message.replace("violation(s)", "violation(s); nothing published", 1),
+            f"the data violates the shapes: {checked.violations} violation(s); nothing "
+            "published\n" + checked.text(limit=50),
             hint="run kgbuild build to see every problem",
-            result=exc.result,
-        ) from None
+            result=BuildResult(assembly, checked, {}, 0.0),
+        )
     return write_release(
         project,
-        result.assembly.quads,
+        assembly.quads,
         out_dir or project.dist_dir / "release",
         info,
         url=url or DEFAULT_URL,
@@ -230,6 +382,13 @@ def publish(
         include_drafts=include_drafts,
         issued=issued,
         progress=progress,
+    )
+
+
+def _unchanged(assembly: Assembly, state: BuildState) -> bool:
+    """True if ``assembly`` has exactly the graphs the build of ``state`` wrote."""
+    return state.spans.keys() == assembly.chunks.keys() and all(
+        state.chunk(name) == chunk for name, chunk in assembly.chunks.items()
     )
 
 

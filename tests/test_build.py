@@ -196,6 +196,8 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> 
     assert added.work["documents read"] == 1
     assert added.work["graphs reasoned"] == 1
     assert added.work["store graphs replaced"] == 1
+    # validated again: the new document's nodes and their neighbours, not the whole dataset
+    assert 0 < added.work["nodes validated"] < added.counts["quads"] / 10
     assert added.report.violations == 0
     # the store updated in place holds exactly what a store built from scratch holds, and
     # every output file has the bytes of a clean build's
@@ -211,6 +213,74 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> 
         (docs / f"000020{suffix}").unlink()
     removed = build(Project.at(corpus))
     assert removed.work["store graphs replaced"] == 1
+    for name in [*BUILD_FILES, REPORT_FILE]:
+        assert (corpus / "dist" / name).read_bytes() == (tmp_path / "first" / name).read_bytes()
     assert sorted(str(q) for q in pyoxigraph.Store.read_only(str(stores[0]))) == sorted(
         str(q) for q in pyoxigraph.Store.read_only(str(tmp_path / "first" / "store"))
     )
+
+
+def _outputs_and_store(folder: Path) -> tuple[dict[str, bytes], list[str]]:
+    files = {name: (folder / name).read_bytes() for name in [*BUILD_FILES, REPORT_FILE]}
+    return files, sorted(str(q) for q in pyoxigraph.Store.read_only(str(folder / "store")))
+
+
+def test_changing_figures_redoes_their_disagreements_as_a_clean_build_would(
+    tmp_path: Path,
+) -> None:
+    """Issue 13: changing one document's figures updates the disagreement warnings of the
+    other sources' figures of the same events (nodes two steps away), the inferred graph and
+    the counts exactly as a clean build does."""
+    from corpus import generate
+
+    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 40, seed=5)
+    first = build(Project.at(corpus))
+    figures = [p for p in first.report.problems if "figures" in p.message]
+    assert figures, "the corpus should have disagreeing figures"
+    doc = figures[0].focus.split("/quantity/")[1].split("/")[0]
+    facts = corpus / "data" / "documents" / f"{doc}.yaml"
+    text = facts.read_text()
+    changed = "\n".join(
+        line.replace("value: ", "value: 9") if line.strip().startswith("value: ") else line
+        for line in text.splitlines()
+    )
+    assert changed != text
+    facts.write_text(changed + "\n")
+    after = build(Project.at(corpus))
+    assert after.work["documents read"] == 1
+    clean = tmp_path / "clean"
+    fresh = build(Project.at(corpus), out_dir=clean, use_cache=False)
+    assert after.report.to_json() == fresh.report.to_json()
+    assert after.counts == fresh.counts
+    assert _outputs_and_store(corpus / "dist") == _outputs_and_store(clean)
+    assert [p.line(fresh.report.base) for p in after.report.problems] == [
+        p.line(fresh.report.base) for p in fresh.report.problems
+    ]
+
+
+def test_a_modality_stated_elsewhere_replaces_the_default_and_comes_back(tmp_path: Path) -> None:
+    """modality:actual is the default only for events no source qualifies: when one source
+    qualifies a shared event, the other sources' graphs lose their default, and when it stops,
+    the next (incremental) build gives it back, as a clean build does."""
+    project = copy_project(tmp_path / "p")
+    facts = project / "data" / "documents" / "001_a3f3df6d3b25658d.yaml"
+    text = facts.read_text()
+    record = "  - id: event/2023-10-27-horgos-shooting\n    type: ArmedClash\n"
+    assert record in text
+    build(Project.at(project))
+    facts.write_text(text.replace(record, record + "    modality: threatened\n"))
+    qualified = build(Project.at(project))
+    assert qualified.assembly.raw_chunks  # the other graphs' defaults were taken out
+    nq = (project / "dist" / "dataset.nq").read_text()
+    assert "horgos-shooting> <https://w3id.org/kgbuild/ontology#modality>" in nq
+    assert "modality/actual" not in "".join(
+        line
+        for line in nq.splitlines()
+        if "horgos-shooting> <https://w3id.org/kgbuild/onto" in line
+    )
+    facts.write_text(text)
+    again = build(Project.at(project))  # 001 as first read comes from the cache
+    assert again.work["documents read"] == 0  # and 000, 002 as first read, from the last build
+    clean = tmp_path / "clean"
+    build(Project.at(project), out_dir=clean, use_cache=False)
+    assert _outputs_and_store(project / "dist") == _outputs_and_store(clean)

@@ -1,11 +1,21 @@
-"""Assemble the dataset: the ontology, vocabularies, entities and every document's graph, as
-one sorted list of quads (documents read in worker processes, or taken from the build cache)."""
+"""Assemble the dataset: the ontology, vocabularies, entities and every document's graph, each
+as its graph's sorted N-Quads (a *chunk*), with a small summary of each graph.
+
+The build works on these bytes and summaries, never on every quad as a Python object: the
+dumps are the chunks concatenated in graph order, the store is loaded from them, and what
+crosses graphs (references, default modality, the place network, the build summary's counts)
+is computed from the summaries. A document whose inputs did not change since the last build
+takes its chunk and summary from that build (``previous``) or from the cache; the others are
+read, in worker processes when there are many.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph
 
@@ -26,18 +36,124 @@ from kgbuild.sources.files import (
 )
 from kgbuild.sources.records import Unit, Vocabulary
 
+PLACE_LINKS = frozenset({KG + "containedIn", KG + "near", KG + "borderOf"})
+DRAFT = VOCAB + "status/draft"
+
 NQ = pyoxigraph.RdfFormat.N_QUADS
+MODALITY_ACTUAL = VOCAB + "modality/actual"
+COUNTED = {
+    "agents": (
+        "Person",
+        "Organisation",
+        "GovernmentBody",
+        "Ministry",
+        "LawEnforcementAgency",
+        "PoliceUnit",
+        "MilitaryForce",
+        "CriminalGroup",
+        "NewsOutlet",
+        "NGO",
+        "InternationalOrganisation",
+        "PersonGroup",
+        "Country",
+    ),
+    "places": (
+        "Place",
+        "Country",
+        "Territory",
+        "Region",
+        "Municipality",
+        "Town",
+        "Area",
+        "Border",
+        "BorderCrossing",
+    ),
+    "quantities": ("ReportedQuantity",),
+    "statements": ("Statement", "Speech"),
+    "positions": ("Membership",),
+    "mentions": ("Mention",),
+}
+
+
+@dataclass
+class Summary:
+    """What the build needs to know about one graph without reading its quads again."""
+
+    graph: str
+    quads: int
+    typed: frozenset[str]  # subjects with an rdf:type here
+    types: dict[str, frozenset[str]]  # for the build summary: kg class -> subjects typed so
+    events: frozenset[str]  # subjects typed here with kg:Event or a class below it
+    defaulted: tuple[str, ...]  # events given modality:actual here (no kg:modality here)
+    qualified: frozenset[str]  # subjects with a kg:modality of their own here
+    places: tuple[str, ...]  # place links (places.PLACE_LINKS) as N-Triples lines
+    draft: bool
+    locations: dict[str, Location] = field(default_factory=dict)
+    references: list[tuple[str, Location]] = field(default_factory=list)
+    records: int = 0
+    mentions: int = 0
 
 
 @dataclass
 class Assembly:
-    """Every quad of the dataset, in order, and where each curated subject came from."""
+    """Every graph of the dataset as sorted N-Quads, in graph order, with their summaries.
 
-    quads: list[pyoxigraph.Quad]
+    ``chunks`` are views into one buffer, ``nquads`` (bytes(chunk) for a chunk's own bytes).
+    """
+
+    chunks: dict[str, memoryview]
+    summaries: dict[str, Summary]
     locations: dict[str, Location]
     documents: list[str]
     records: int
     mentions: int
+    inputs: dict[str, str] = field(default_factory=dict)  # document id -> digest of inputs
+    fingerprint: str = ""  # digest of what shapes how every document is read
+    # each graph's summary, and the chunks that differ, as read (before another graph's
+    # kg:modality removed a default): what the next build takes for unchanged documents
+    raw_summaries: dict[str, Summary] = field(default_factory=dict, repr=False)
+    raw_chunks: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # what the schema entails about the graphs read by this build (graph -> N-Triples lines)
+    entailed: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _quads: list[pyoxigraph.Quad] | None = field(default=None, repr=False)
+    _nquads: bytes | None = field(default=None, repr=False)
+
+    @property
+    def nquads(self) -> bytes:
+        """The whole dataset as N-Quads (dataset.nq's bytes)."""
+        assert self._nquads is not None
+        return self._nquads
+
+    @property
+    def quads(self) -> list[pyoxigraph.Quad]:
+        """Every quad as a Python object, in order: parsed on first use, for the callers
+        that need objects (publish, the reference validator, tests), never by a build."""
+        if self._quads is None:
+            self._quads = list(pyoxigraph.parse(self.nquads, NQ))
+        return self._quads
+
+
+def reading_fingerprint(project: Project) -> str:
+    """The digest of everything that shapes how every document is read: the context, the
+    ontology, the vocabularies, the base IRI and the kgbuild version."""
+    return digest(
+        project.context_file.read_bytes(),
+        project.ontology_file.read_bytes(),
+        project.vocabularies_file.read_bytes(),
+        project.base,
+        __version__,
+    )
+
+
+def ontology_chunk(project: Project) -> bytes:
+    """The ontology's graph as its chunk (sorted N-Quads), as assemble makes it."""
+    quads = turtle_quads(project.ontology_file, project.graph_iri("ontology"))
+    return pyoxigraph.serialize(sorted_quads(quads), format=NQ)
+
+
+def graph_order(name: str) -> str:
+    """The sort key of a graph: its N-Quads term, as sorted_quads (rdf.py) orders graphs."""
+    return f"<{name}>"
 
 
 def assemble(
@@ -46,25 +162,25 @@ def assemble(
     cache: Cache | None = None,
     workers: int = 1,
     progress: ProgressCallback | None = None,
+    previous: Any | None = None,
+    schema: Any | None = None,
 ) -> Assembly:
     """Load the ontology, vocabularies, entities and every document into one dataset.
 
     A document whose text, curated file and reading rules (context, ontology, vocabularies,
-    base, kgbuild version) are unchanged is taken from ``cache``; the others are read in
-    ``workers`` processes. ``progress`` hears how many documents are done.
+    base, kgbuild version) are unchanged is taken from ``previous`` (graph.state.BuildState of
+    the last build: its chunk and summary) or from ``cache``; the others are read in
+    ``workers`` processes, which also entail what ``schema`` (graph.reasoning.Schema) entails
+    about each (Assembly.entailed). ``progress`` hears how many documents are done.
     """
+    from kgbuild.graph.places import place_network_chunk
+
     cache = cache or Cache(None)
     vocabulary = load_vocabulary(project)
     ontology = turtle_quads(project.ontology_file, project.graph_iri("ontology"))
     vocabularies = turtle_quads(project.vocabularies_file, project.graph_iri("vocabularies"))
-    fingerprint = digest(
-        project.context_file.read_bytes(),
-        project.ontology_file.read_bytes(),
-        project.vocabularies_file.read_bytes(),
-        project.base,
-        __version__,
-    )
-    units = [load_entities(project, vocabulary)]
+    events = event_classes(ontology)
+    fingerprint = reading_fingerprint(project)
     doc_ids = document_ids(project)
     if not doc_ids:
         raise InputError(
@@ -79,18 +195,34 @@ def assemble(
                 "curated file without its document text",
                 hint=f"add {orphan.stem}.txt or remove the file",
             )
-    units += _document_units(
-        project, vocabulary, doc_ids, fingerprint, max_bytes, cache, workers, progress
+    entries: list[tuple[bytes, Summary]] = [
+        _entry(Unit(graph=project.graph_iri("ontology"), quads=ontology), events),
+        _entry(Unit(graph=project.graph_iri("vocabularies"), quads=vocabularies), events),
+        _entry(load_entities(project, vocabulary), events),
+    ]
+    entailed: dict[str, set[str]] = {}
+    inputs, documents = _document_entries(
+        project,
+        vocabulary,
+        doc_ids,
+        fingerprint,
+        max_bytes,
+        cache,
+        workers,
+        progress,
+        previous,
+        schema,
+        entailed,
     )
-
-    quads = ontology + vocabularies + [q for unit in units for q in unit.quads]
+    entries += documents
+    summaries = [summary for _, summary in entries]
     locations: dict[str, Location] = {}
-    for unit in units:
-        for subject, where in unit.locations.items():
+    for summary in summaries[2:]:  # entities first, then the documents in id order
+        for subject, where in summary.locations.items():
             locations.setdefault(subject, where)
-    typed = {q.subject.value for q in quads if q.predicate.value == RDF + "type"}
-    for unit in units:
-        for target, where in unit.references:
+    typed = set().union(*(s.typed for s in summaries))
+    for summary in summaries:
+        for target, where in summary.references:
             if target not in typed:
                 raise InputError(
                     where,
@@ -98,17 +230,130 @@ def assemble(
                     hint="fix the id, or add the entity to data/entities.yaml "
                     "(or the event to a document's facts) with a type",
                 )
-    quads += default_modality(quads, ontology)
+    chunks = {s.graph: chunk for chunk, s in entries}
+    raw = {s.graph: s for s in summaries}
+    # modality:actual is the default only for events that no source qualifies
+    qualified = set().union(*(s.qualified for s in summaries))
+    fixed: dict[str, bytes] = {}
+    for index, summary in enumerate(summaries):
+        wrong = qualified.intersection(summary.defaulted)
+        if wrong:
+            fixed[summary.graph] = chunks[summary.graph]
+            chunks[summary.graph], summaries[index] = _without_default(
+                chunks[summary.graph], summary, wrong
+            )
+    places = place_network_chunk(summaries, project)
+    chunks[places[1].graph] = places[0]
+    summaries.append(places[1])
+    order = sorted((name for name, chunk in chunks.items() if chunk), key=graph_order)
+    by_graph = {s.graph: s for s in summaries}
+    # one buffer for the whole dataset; each graph's chunk is a view into it (no copy)
+    joined = b"".join(chunks[name] for name in order)
+    view = memoryview(joined)
+    spans: dict[str, memoryview] = {}
+    at = 0
+    for name in order:
+        spans[name] = view[at : at + len(chunks[name])]
+        at += len(chunks[name])
+    del chunks
     return Assembly(
-        quads=sorted_quads(quads),
+        chunks=spans,
+        _nquads=joined,
+        summaries={name: by_graph[name] for name in order},
         locations=locations,
         documents=doc_ids,
-        records=sum(u.records for u in units),
-        mentions=sum(u.mentions for u in units),
+        records=sum(s.records for s in summaries),
+        mentions=sum(s.mentions for s in summaries),
+        inputs=inputs,
+        fingerprint=fingerprint,
+        raw_summaries=raw,
+        raw_chunks=fixed,
+        entailed={g: lines for g, lines in entailed.items() if g not in fixed},
     )
 
 
-def _document_units(
+def _without_default(chunk: bytes, summary: Summary, events: set[str]) -> tuple[bytes, Summary]:
+    """``chunk`` without the default modality of ``events`` (another graph qualifies them),
+    and its summary to match. Removing lines keeps the order."""
+    graph = pyoxigraph.NamedNode(summary.graph)
+    drop = {f"{_default_quad(event, graph)} .\n".encode() for event in events}
+    kept = [line for line in chunk.splitlines(keepends=True) if line not in drop]
+    return b"".join(kept), dataclasses.replace(
+        summary,
+        quads=len(kept),
+        defaulted=tuple(e for e in summary.defaulted if e not in events),
+    )
+
+
+def _default_quad(event: str, graph: pyoxigraph.NamedNode) -> pyoxigraph.Quad:
+    return pyoxigraph.Quad(
+        pyoxigraph.NamedNode(event),
+        pyoxigraph.NamedNode(KG + "modality"),
+        pyoxigraph.NamedNode(MODALITY_ACTUAL),
+        graph,
+    )
+
+
+def _entry(unit: Unit, events: set[str]) -> tuple[bytes, Summary]:
+    """A unit's chunk (its quads, plus modality:actual for its events that it does not
+    qualify, sorted) and its summary."""
+    graph = pyoxigraph.NamedNode(unit.graph)
+    typed: set[str] = set()
+    types: dict[str, set[str]] = {}
+    local_events: set[str] = set()
+    qualified: set[str] = set()
+    places: set[str] = set()
+    draft = False
+    for q in unit.quads:
+        s, p, o = q.subject.value, q.predicate.value, q.object
+        if p == RDF + "type":
+            typed.add(s)
+            if o.value.startswith(KG):
+                types.setdefault(o.value, set()).add(s)
+            if o.value in events:
+                local_events.add(s)
+        elif p == KG + "modality":
+            qualified.add(s)
+        elif p in PLACE_LINKS:
+            places.add(str(pyoxigraph.Triple(q.subject, q.predicate, o)))
+        elif p == KG + "curationStatus" and o.value == DRAFT:
+            draft = True
+    defaulted = sorted(local_events - qualified)
+    quads = sorted_quads([*unit.quads, *(_default_quad(e, graph) for e in defaulted)])
+    summary = Summary(
+        graph=unit.graph,
+        quads=len(quads),
+        typed=frozenset(typed),
+        types={c: frozenset(v) for c, v in sorted(types.items())},
+        events=frozenset(local_events),
+        defaulted=tuple(defaulted),
+        qualified=frozenset(qualified),
+        places=tuple(sorted(places)),
+        draft=draft,
+        locations=unit.locations,
+        references=unit.references,
+        records=unit.records,
+        mentions=unit.mentions,
+    )
+    return pyoxigraph.serialize(quads, format=NQ), summary
+
+
+def input_digest(project: Project, doc_id: str, fingerprint: str, max_bytes: int) -> str | None:
+    """The digest of a document's inputs (its text, its curated file, the reading rules);
+    None when a file is missing or too large (reading it reports why)."""
+    parts = []
+    for suffix in (".txt", ".yaml"):
+        path = project.documents_dir / f"{doc_id}{suffix}"
+        try:
+            if path.stat().st_size > max_bytes:
+                return None
+            parts.append(path.read_bytes())
+        except OSError:
+            return None
+    return digest(fingerprint, *parts)
+
+
+def _document_entries(
     project: Project,
     vocabulary: Vocabulary,
     doc_ids: list[str],
@@ -117,21 +362,21 @@ def _document_units(
     cache: Cache,
     workers: int,
     progress: ProgressCallback | None = None,
-) -> list[Unit]:
-    """Every document's unit: from the cache where its inputs are unchanged, else read."""
-    keys, found, missing = {}, {}, []
+    previous: Any | None = None,
+    schema: Any | None = None,
+    entailed: dict[str, set[str]] | None = None,
+) -> tuple[dict[str, str], list[tuple[bytes, Summary]]]:
+    """Every document's chunk and summary: from the last build or the cache where its inputs
+    are unchanged, else read (and, with a ``schema``, its entailments put in ``entailed``)."""
+    entailed = {} if entailed is None else entailed
+    keys: dict[str, str | None] = {}
+    found: dict[str, tuple[bytes, Summary]] = {}
+    missing = []
     for doc_id in doc_ids:
-        parts = []
-        for suffix in (".txt", ".yaml"):
-            path = project.documents_dir / f"{doc_id}{suffix}"
-            try:
-                if path.stat().st_size > max_bytes:
-                    break  # load_document reports it
-                parts.append(path.read_bytes())
-            except OSError:
-                break  # load_document reports it
-        keys[doc_id] = digest(fingerprint, *parts) if len(parts) == 2 else None
-        entry = cache.get("unit", keys[doc_id]) if keys[doc_id] else None
+        key = keys[doc_id] = input_digest(project, doc_id, fingerprint, max_bytes)
+        entry = previous.document(doc_id, key) if previous is not None and key else None
+        if entry is None and key:
+            entry = cache.get("unit", key)
         if entry is not None:
             found[doc_id] = entry
         else:
@@ -139,20 +384,21 @@ def _document_units(
     cache.did("documents read", len(missing))
     total = len(doc_ids)
     report(progress, "reading documents", len(found), total)
-    loaded: dict[str, object] = {}
+    loaded: dict[str, Any] = {}
     if workers > 1 and len(missing) > 50:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             count = max(workers * 4, len(missing) // 50)
-            chunks = [missing[i::count] for i in range(count)]
+            batches = [missing[i::count] for i in range(count)]
             results = pool.map(
-                _load_documents_job, [(project, chunk, max_bytes) for chunk in chunks if chunk]
+                _load_documents_job,
+                [(project, batch, max_bytes, schema) for batch in batches if batch],
             )
             for batch in results:
                 loaded.update(batch)
                 report(progress, "reading documents", len(found) + len(loaded), total)
     else:
         for start in range(0, len(missing), 20):
-            job = (project, missing[start : start + 20], max_bytes)
+            job = (project, missing[start : start + 20], max_bytes, schema)
             loaded.update(_load_documents_job(job, vocabulary))
             report(progress, "reading documents", len(found) + len(loaded), total)
     for doc_id, entry in loaded.items():
@@ -160,20 +406,28 @@ def _document_units(
             # read it again here, so that the error keeps its type, location and exit code
             load_document(project, vocabulary, doc_id, max_bytes)
             raise KGBuildError(str(entry[1]))
+        chunk, summary, lines = entry
         if keys[doc_id]:
-            cache.put("unit", keys[doc_id], entry)
-        found[doc_id] = entry
-    return [_unit_from_entry(found[doc_id]) for doc_id in doc_ids]
+            cache.put("unit", keys[doc_id], (chunk, summary))
+        if lines is not None:
+            entailed[summary.graph] = lines
+        found[doc_id] = (chunk, summary)
+    return {d: k for d, k in keys.items() if k}, [found[doc_id] for doc_id in doc_ids]
 
 
 def _load_documents_job(
-    args: tuple[Project, list[str], int], vocabulary: Vocabulary | None = None
+    args: tuple[Project, list[str], int, Any], vocabulary: Vocabulary | None = None
 ) -> list[tuple[str, object]]:
-    """Read documents into cache entries (in a worker process: errors come back as data)."""
-    project, doc_ids, max_bytes = args
+    """Read documents into (chunk, summary, entailed lines) entries (in a worker process:
+    errors come back as data); ``schema`` (args[3]): the ontology's closure, or None to
+    entail nothing."""
+    from kgbuild.graph.reasoning import graph_lines
+
+    project, doc_ids, max_bytes, schema = args
     out: list[tuple[str, object]] = []
     in_process = vocabulary is not None
     vocabulary = vocabulary or load_vocabulary(project)
+    events = event_classes(turtle_quads(project.ontology_file, project.graph_iri("ontology")))
     for doc_id in doc_ids:
         if in_process:
             unit = load_document(project, vocabulary, doc_id, max_bytes)
@@ -183,33 +437,12 @@ def _load_documents_job(
             except KGBuildError as exc:  # errors cross the process boundary as data
                 out.append((doc_id, ("error", str(exc))))
                 break
-        nq = pyoxigraph.serialize(unit.quads, format=pyoxigraph.RdfFormat.N_QUADS)
-        out.append(
-            (
-                doc_id,
-                {
-                    "graph": unit.graph,
-                    "nq": nq,
-                    "locations": unit.locations,
-                    "references": unit.references,
-                    "records": unit.records,
-                    "mentions": unit.mentions,
-                },
-            )
-        )
+        chunk, summary = _entry(unit, events)
+        entailed = None
+        if schema is not None:
+            entailed = graph_lines(pyoxigraph.parse(chunk, NQ), schema)
+        out.append((doc_id, (chunk, summary, entailed)))
     return out
-
-
-def _unit_from_entry(entry: dict[str, object]) -> Unit:
-    quads = list(pyoxigraph.parse(entry["nq"], pyoxigraph.RdfFormat.N_QUADS))
-    return Unit(
-        graph=entry["graph"],
-        quads=quads,
-        locations=entry["locations"],
-        references=entry["references"],
-        records=entry["records"],
-        mentions=entry["mentions"],
-    )
 
 
 def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:
@@ -255,9 +488,6 @@ def default_modality(
     return out
 
 
-DRAFT = VOCAB + "status/draft"
-
-
 def draft_sources(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> set[str]:
     """The sources whose facts were drafted by `kgbuild draft` and not yet reviewed
     (``kg:curationStatus status:draft``)."""
@@ -268,13 +498,13 @@ def draft_sources(triples: Iterable[pyoxigraph.Triple | pyoxigraph.Quad]) -> set
     }
 
 
-def count(assembly: Assembly, project: Project) -> dict[str, int]:
-    """The figures of the build summary, computed from the data."""
+def count(assembly: Assembly, triples: int) -> dict[str, int]:
+    """The figures of the build summary, from the graphs' summaries (``triples``: how many
+    distinct triples the graphs hold together, which the store knows)."""
     types: dict[str, set[str]] = {}
-    rdf_type = pyoxigraph.NamedNode(RDF + "type")
-    typed = [q for q in assembly.quads if q.predicate == rdf_type]
-    for q in typed:
-        types.setdefault(q.object.value, set()).add(q.subject.value)
+    for summary in assembly.summaries.values():
+        for cls, subjects in summary.types.items():
+            types.setdefault(cls, set()).update(subjects)
 
     def instances(*local: str) -> int:
         found: set[str] = set()
@@ -282,44 +512,12 @@ def count(assembly: Assembly, project: Project) -> dict[str, int]:
             found |= types.get(KG + name, set())
         return len(found)
 
-    ontology_quads = [
-        q for q in assembly.quads if q.graph_name.value == project.graph_iri("ontology")
-    ]
-    event_types = event_classes(ontology_quads)
-    return {
-        "quads": len(assembly.quads),
-        "triples": len({q.triple for q in assembly.quads}),
+    figures = {
+        "quads": sum(s.quads for s in assembly.summaries.values()),
+        "triples": triples,
         "sources": len(assembly.documents),
-        "events": len({s for c in event_types for s in types.get(c, set())}),
-        "agents": instances(
-            "Person",
-            "Organisation",
-            "GovernmentBody",
-            "Ministry",
-            "LawEnforcementAgency",
-            "PoliceUnit",
-            "MilitaryForce",
-            "CriminalGroup",
-            "NewsOutlet",
-            "NGO",
-            "InternationalOrganisation",
-            "PersonGroup",
-            "Country",
-        ),
-        "places": instances(
-            "Place",
-            "Country",
-            "Territory",
-            "Region",
-            "Municipality",
-            "Town",
-            "Area",
-            "Border",
-            "BorderCrossing",
-        ),
-        "quantities": instances("ReportedQuantity"),
-        "statements": instances("Statement", "Speech"),
-        "positions": instances("Membership"),
-        "mentions": instances("Mention"),
-        "drafts": len(draft_sources(assembly.quads)),
+        "events": len(set().union(*(s.events for s in assembly.summaries.values()))),
     }
+    figures.update({name: instances(*classes) for name, classes in COUNTED.items()})
+    figures["drafts"] = sum(1 for s in assembly.summaries.values() if s.draft)
+    return figures

@@ -1,18 +1,19 @@
 """Deterministic serializations of the dataset: the same quads give the same bytes.
 
 A build writes the dataset dumps (N-Quads and TriG, every named graph) from per-graph chunks:
-each graph's N-Quads (which the build has anyway, see rdf.graph_nquads) and TriG, in graph
-order. A graph whose N-Quads did not change since the last build keeps its TriG bytes, copied
-from the last build's dump (``dump-index.json`` beside it says where each graph's bytes are),
-so a change serializes only the graphs it changed. The merged dumps (Turtle, N-Triples,
-JSON-LD: every graph merged, sorted as a whole) are written by `kgbuild publish`, and by a
-build only on demand (``merged=True``, `kgbuild build --merged`).
+each graph's sorted N-Quads (its chunk, see graph/assemble.py) and TriG, in graph order. A
+graph whose chunk did not change since the last build keeps its TriG bytes, copied from the
+last build's dump (``dump-index.json`` beside it says where each graph's bytes are), so a
+change serializes only the graphs it changed. The merged dumps (Turtle, N-Triples, JSON-LD:
+every graph merged, sorted as a whole) are written by `kgbuild publish`, and by a build only
+on demand (``merged=True``, `kgbuild build --merged`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,17 +65,17 @@ def canonical_json(value: Any) -> Any:
 
 
 def trig_chunks(
-    quads: list[pyoxigraph.Quad],
-    chunks: dict[str, bytes],
+    chunks: Mapping[str, bytes | memoryview],
     base: str,
     previous: Path | None = None,
 ) -> tuple[bytes, dict[str, bytes]]:
-    """The TriG prefix header and each graph's TriG body, in the order of ``chunks``.
+    """The TriG prefix header and each graph's TriG body, in the order of ``chunks`` (each
+    graph's sorted N-Quads).
 
-    A graph whose N-Quads chunk has the digest it had in the ``previous`` generation keeps its
-    bytes from that generation's dataset.trig; the others are serialized. Serializing each
-    graph alone (its prefix header cut) and concatenating gives the bytes of serializing all
-    at once: a test checks it.
+    A graph whose chunk has the digest it had in the ``previous`` generation keeps its bytes
+    from that generation's dataset.trig; the others are serialized. Serializing each graph
+    alone (its prefix header cut) and concatenating gives the bytes of serializing all at
+    once: a test checks it.
     """
     old: dict[str, list] = {}
     old_trig = b""
@@ -86,24 +87,20 @@ def trig_chunks(
             old, header = index["graphs"], old_trig[: index["header"]]
         except (OSError, ValueError, KeyError):
             old, old_trig, header = {}, b"", b""
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in chunks.items()}
-    graphs: dict[str, list[pyoxigraph.Quad]] | None = None
     bodies: dict[str, bytes] = {}
-    for name in chunks:
+    for name, chunk in chunks.items():
         entry = old.get(name)
-        if entry is not None and entry[0] == digests[name] and header:
+        if entry is not None and entry[0] == hashlib.sha256(chunk).hexdigest() and header:
             bodies[name] = old_trig[entry[1] : entry[2]]
             continue
-        if graphs is None:
-            graphs = {}
-            for q in quads:
-                graphs.setdefault(q.graph_name.value, []).append(q)
         data = pyoxigraph.serialize(
-            graphs[name], format=pyoxigraph.RdfFormat.TRIG, prefixes=prefixes(base)
+            pyoxigraph.parse(bytes(chunk), pyoxigraph.RdfFormat.N_QUADS),
+            format=pyoxigraph.RdfFormat.TRIG,
+            prefixes=prefixes(base),
         )
         own = _prefix_header(data)
-        if header and own != header:  # the prefixes changed: nothing can be kept
-            return trig_chunks(quads, chunks, base, None)
+        if header and own != header and previous is not None:
+            return trig_chunks(chunks, base, None)  # the prefixes changed: nothing is kept
         header = own
         bodies[name] = data[len(own) :]
     return header, bodies
@@ -119,23 +116,24 @@ def _prefix_header(data: bytes) -> bytes:
 
 
 def write_build_outputs(
-    quads: list[pyoxigraph.Quad],
+    chunks: Mapping[str, bytes | memoryview],
     base: str,
     out_dir: Path,
     extra: dict[str, bytes],
-    chunks: dict[str, bytes],
     previous: Path | None = None,
-    merged: bool = False,
+    merged: list[pyoxigraph.Quad] | None = None,
+    nquads: bytes | None = None,
 ) -> list[Path]:
-    """Write the dataset dumps, the ``extra`` files (the validation report) and, if
-    ``merged``, the merged dumps into ``out_dir``.
+    """Write the dataset dumps, the ``extra`` files (the validation report) and, given the
+    quads to ``merged``, the merged dumps into ``out_dir``.
 
     ``out_dir`` is a build generation that nobody reads until the build commits it (see
-    atomic.py), so the files are written straight into it. ``quads`` in sorted_quads order;
-    ``chunks`` their graphs' N-Quads (rdf.graph_nquads); ``previous``: the last build's
-    generation, whose TriG bytes unchanged graphs keep. Raises OSError.
+    atomic.py), so the files are written straight into it. ``chunks``: each graph's sorted
+    N-Quads, in graph order (dataset.nq is their concatenation); ``previous``: the last
+    build's generation, whose TriG bytes unchanged graphs keep; ``nquads``: the chunks joined,
+    if the caller has them. Raises OSError.
     """
-    header, bodies = trig_chunks(quads, chunks, base, previous)
+    header, bodies = trig_chunks(chunks, base, previous)
     trig = bytearray(header)
     index: dict[str, list] = {}
     for name, body in bodies.items():
@@ -143,11 +141,11 @@ def write_build_outputs(
         trig += body
     files = {
         "dataset.trig": bytes(trig),
-        "dataset.nq": b"".join(chunks.values()),
+        "dataset.nq": b"".join(chunks.values()) if nquads is None else nquads,
         **extra,
     }
-    if merged:
-        triples = merged_triples(quads)
+    if merged is not None:
+        triples = merged_triples(merged)
         files["graph.ttl"] = serialize_graph(triples, "ttl", base)
         files["graph.nt"] = serialize_graph(triples, "nt", base)
         files["graph.jsonld"] = serialize_graph(triples, "jsonld", base)

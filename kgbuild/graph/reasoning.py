@@ -10,7 +10,7 @@ inverse properties. A test checks it against owlrl's own closure of ontology + d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyoxigraph
@@ -94,37 +94,65 @@ def entailed_lines(quads: Iterable[pyoxigraph.Quad], schema: Schema) -> set[str]
     a union of graphs are the union of each graph's lines (which the build caches per graph).
     Triples that are also asserted are included: the caller removes them.
     """
-    out: set[tuple[str, str, object]] = set()
+    out: set[str] = set()
+    types: dict[str, list[str]] = {}  # class -> " <rdf:type> <C>" for it and its superclasses
+    props: dict[str, tuple[list[str], set[str], set[str]]] = {}
 
-    def add_type(node: str, cls: str) -> None:
-        for c in {cls} | schema.superclasses.get(cls, set()):
-            if c not in _TRIVIAL_TYPES:
-                out.add((node, TYPE, pyoxigraph.NamedNode(c)))
+    def type_suffixes(cls: str) -> list[str]:
+        found = types.get(cls)
+        if found is None:
+            classes = {cls} | schema.superclasses.get(cls, set())
+            found = types[cls] = [f" <{TYPE}> <{c}>" for c in classes if c not in _TRIVIAL_TYPES]
+        return found
 
-    def add_property(s: str, p: str, o: pyoxigraph.NamedNode | pyoxigraph.Literal) -> None:
-        for prop in {p} | schema.superproperties.get(p, set()):
-            out.add((s, prop, o))
-            for d in schema.domains.get(prop, ()):
-                add_type(s, d)
-            if isinstance(o, pyoxigraph.NamedNode):
+    def property_suffixes(p: str) -> tuple[list[str], set[str], set[str]]:
+        """The property and its super-properties; the type suffixes of its domains and of
+        its ranges (theirs included)."""
+        found = props.get(p)
+        if found is None:
+            names = {p} | schema.superproperties.get(p, set())
+            domains: set[str] = set()
+            ranges: set[str] = set()
+            for prop in names:
+                for d in schema.domains.get(prop, ()):
+                    domains.update(type_suffixes(d))
                 for r in schema.ranges.get(prop, ()):
-                    add_type(o.value, r)
+                    ranges.update(type_suffixes(r))
+            found = props[p] = ([f" <{n}> " for n in names], domains, ranges)
+        return found
+
+    def add_property(s: str, p: str, o: str, node: bool) -> None:
+        names, domains, ranges = property_suffixes(p)
+        for name in names:
+            out.add(s + name + o)
+        for suffix in domains:
+            out.add(s + suffix)
+        if node:
+            for suffix in ranges:
+                out.add(o + suffix)
 
     for q in quads:
-        s, p, o = q.subject.value, q.predicate.value, q.object
+        s, p, o = str(q.subject), q.predicate.value, q.object
         if p == TYPE and isinstance(o, pyoxigraph.NamedNode):
-            add_type(s, o.value)
+            for suffix in type_suffixes(o.value):
+                out.add(s + suffix)
             continue
         if p.startswith((RDFS, OWL)) or p == TYPE:
             continue
-        add_property(s, p, o)
-        if isinstance(o, pyoxigraph.NamedNode):
+        node = isinstance(o, pyoxigraph.NamedNode)
+        add_property(s, p, str(o), node)
+        if node:
             for inverse in schema.inverses.get(p, ()):
-                add_property(o.value, inverse, pyoxigraph.NamedNode(s))
-    return {
-        str(pyoxigraph.Triple(pyoxigraph.NamedNode(s), pyoxigraph.NamedNode(p), o))
-        for s, p, o in out
-    }
+                add_property(str(o), inverse, s, True)
+    return out
+
+
+def graph_lines(quads: Iterable[pyoxigraph.Quad], schema: Schema) -> set[str]:
+    """What the schema entails about one graph and the graph does not assert itself (what
+    another graph asserts is left out when the inferred graph is loaded)."""
+    quads = list(quads)
+    own = {str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads}
+    return entailed_lines(quads, schema) - own
 
 
 def closure_lines(schema: Schema) -> set[str]:
@@ -164,9 +192,9 @@ def infer(
     lines: set[str] = set()
     asserted: set[str] = set()
     for name, members in graphs.items():
+        asserted.update(str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in members)
         if name == ontology_graph:
             continue
-        asserted.update(str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in members)
         key = digest(schema_key, chunks[name])
         found = cache.get("entailed", key)
         if found is None:
@@ -175,5 +203,133 @@ def infer(
             cache.put("entailed", key, found)
         lines |= found
     return inferred_quads(
-        sorted((lines - asserted) | closure_lines(schema)), project.graph_iri("inferred")
+        sorted((lines | closure_lines(schema)) - asserted), project.graph_iri("inferred")
     )
+
+
+def project_schema(project: Project, ontology_chunk: bytes, cache: Cache | None = None) -> Schema:
+    """The ontology's closure (graph/ontology's chunk), from the cache when it has it."""
+    cache = cache or Cache(None)
+    key = digest("schema", ontology_chunk)
+    schema = cache.get("schema", key)
+    if schema is None:
+        schema = ontology_schema(pyoxigraph.parse(ontology_chunk, pyoxigraph.RdfFormat.N_QUADS))
+        cache.put("schema", key, schema)
+    return schema
+
+
+def graph_entailments(
+    chunks: Mapping[str, bytes | memoryview],
+    schema: Schema,
+    project: Project,
+    cache: Cache | None = None,
+    known: dict[str, set[str]] | None = None,
+) -> Iterable[set[str]]:
+    """Each graph's entailed lines (the ontology's graph aside): ``known`` ones (computed as
+    the graph was read), else from the cache (keyed by the schema and the graph's bytes), else
+    computed from the chunk."""
+    cache = cache or Cache(None)
+    known = known or {}
+    ontology_graph = project.graph_iri("ontology")
+    schema_key = digest("schema", bytes(chunks.get(ontology_graph, b"")))
+    for name, chunk in chunks.items():
+        if name == ontology_graph:
+            continue
+        key = digest(schema_key, chunk)
+        found = known.get(name)
+        if found is not None:
+            cache.did("graphs reasoned", 1)
+            cache.put("entailed", key, found)
+            yield found
+            continue
+        found = cache.get("entailed", key)
+        if found is None:
+            found = graph_lines(
+                pyoxigraph.parse(bytes(chunk), pyoxigraph.RdfFormat.N_QUADS), schema
+            )
+            cache.did("graphs reasoned", 1)
+            cache.put("entailed", key, found)
+        yield found
+
+
+def load_inferred(
+    store: pyoxigraph.Store,
+    entailed: Iterable[set[str]],
+    schema: Schema,
+    inferred_iri: str,
+    merged_nt: bytes,
+) -> None:
+    """Fill the inferred graph of a freshly loaded store: every graph's entailments and the
+    ontology's closure, less what the merged graph (``merged_nt``: its N-Triples, as the
+    store was loaded from) asserts."""
+    lines: set[str] = closure_lines(schema)
+    for found in entailed:
+        lines |= found
+    asserted = set(merged_nt.splitlines())
+    text = "".join(
+        f"{line} <{inferred_iri}> .\n"
+        for line in sorted(lines)
+        if f"{line} .".encode() not in asserted
+    )
+    del lines, asserted
+    store.bulk_load(text.encode(), pyoxigraph.RdfFormat.N_QUADS)
+
+
+def update_inferred(
+    store: pyoxigraph.Store,
+    nodes: Iterable[pyoxigraph.NamedNode | pyoxigraph.BlankNode],
+    schema: Schema,
+    project: Project,
+) -> int:
+    """Bring the inferred graph of an updated store up to date around ``nodes`` (every node of
+    a quad added to or removed from a named graph); returns how many nodes were redone.
+
+    An entailed triple's subject is the subject or the object of the one data triple it
+    follows from (see entailed_lines), so the inferred triples about a node depend only on the
+    triples in which it appears: those are read from the store's named graphs (the ontology's
+    and the inferred one aside) and entailed again, less what the merged graph asserts. The
+    result is what load_inferred gives for the whole dataset; a test compares them.
+    """
+    inferred = pyoxigraph.NamedNode(project.graph_iri("inferred"))
+    skip = {inferred.value, project.graph_iri("ontology")}
+    default = pyoxigraph.DefaultGraph()
+    closure: dict[str, set[str]] = {}
+    for line in closure_lines(schema):
+        closure.setdefault(line.split(" ", 1)[0], set()).add(line)
+    # predicates whose objects get entailed triples: a range (one use is enough) or an inverse
+    incoming = sorted(set(schema.ranges) | set(schema.inverses))
+
+    def asserted(q: pyoxigraph.Quad) -> bool:
+        return isinstance(q.graph_name, pyoxigraph.NamedNode) and q.graph_name.value not in skip
+
+    done = 0
+    for node in sorted(nodes, key=str):
+        around = [q for q in store.quads_for_pattern(node, None, None, None) if asserted(q)]
+        for p in incoming:
+            for q in store.quads_for_pattern(None, pyoxigraph.NamedNode(p), node, None):
+                if asserted(q):
+                    around.append(q)
+                    if p not in schema.inverses:
+                        break
+        own = f"{node} "
+        lines = {line for line in entailed_lines(around, schema) if line.startswith(own)}
+        lines |= closure.get(str(node), set())
+        wanted = {
+            str(t): t
+            for t in (
+                pyoxigraph.Triple(q.subject, q.predicate, q.object) for q in _quads(lines, inferred)
+            )
+            if pyoxigraph.Quad(t.subject, t.predicate, t.object, default) not in store
+        }
+        held = {str(q.triple): q for q in store.quads_for_pattern(node, None, None, inferred)}
+        for key in held.keys() - wanted.keys():
+            store.remove(held[key])
+        for key in sorted(wanted.keys() - held.keys()):
+            t = wanted[key]
+            store.add(pyoxigraph.Quad(t.subject, t.predicate, t.object, inferred))
+        done += 1
+    return done
+
+
+def _quads(lines: set[str], graph: pyoxigraph.NamedNode) -> list[pyoxigraph.Quad]:
+    return inferred_quads(sorted(lines), graph.value) if lines else []

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
 
-from kgbuild.errors import KGBuildError, OutputError
+from kgbuild.errors import KGBuildError
 
 STORE_DIR = "store"
 
@@ -27,94 +30,126 @@ class NotBuilt(KGBuildError):
 
 GRAPHS_FILE = "store-graphs.json"  # beside the store: the SHA-256 of each named graph in it
 INCREMENTAL_SHARE = 0.2  # update the previous store in place when at most this share changed
+NQ = pyoxigraph.RdfFormat.N_QUADS
+_GRAPH_TERM = re.compile(rb" <[^<>\s]*> \.$", re.MULTILINE)
 
 
-def write_store(
-    quads: list[pyoxigraph.Quad],
-    inferred: list[pyoxigraph.Quad],
-    out_dir: Path,
-    chunks: dict[str, bytes],
-    previous: Path | None = None,
-) -> tuple[Path, int | None]:
-    """Write ``out_dir/store``: the named graphs, their merged triples as the default graph,
-    and the ``inferred`` graph.
+@dataclass
+class StoreChanges:
+    """What an update changed: the quads added to and removed from the named graphs, and the
+    triples that entered or left the merged default graph."""
 
-    If ``previous`` (the folder of the last build's store) holds a store built from mostly the
-    same graphs, it is copied as a RocksDB checkpoint (hard links) and only the graphs that
-    changed are replaced; otherwise the store is bulk-loaded from scratch. ``out_dir`` is a
-    build generation (see atomic.py), so a store is never seen half-written either way.
-    ``chunks``: each named graph's N-Quads (see rdf.graph_nquads), whose hashes tell which
-    graphs changed. Returns the store's path and how many named graphs were replaced (None: a
-    fresh load).
-    """
-    target = out_dir / STORE_DIR
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in chunks.items()}
-    inferred_iri = inferred[0].graph_name.value if inferred else None
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        replaced = _update_previous(previous, target, quads, digests, inferred, inferred_iri)
-        if replaced is None:
-            shutil.rmtree(target, ignore_errors=True)
-            _load_fresh(target, quads, inferred)
-        (out_dir / GRAPHS_FILE).write_text(json.dumps(digests, indent=1, sort_keys=True))
-        return target, replaced
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write the store: {exc}") from None
+    named_added: list[pyoxigraph.Quad] = field(default_factory=list)
+    named_removed: list[pyoxigraph.Quad] = field(default_factory=list)
+    merged_added: list[pyoxigraph.Triple] = field(default_factory=list)
+    merged_removed: list[pyoxigraph.Triple] = field(default_factory=list)
+
+    def named_nodes(self) -> set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]:
+        """Every subject and node object of a quad added or removed."""
+        return _nodes(self.named_added + self.named_removed)
+
+    def merged_nodes(self) -> set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]:
+        """Every subject and node object of a triple that entered or left the merged graph."""
+        return _nodes(self.merged_added + self.merged_removed)
+
+    def merged_subjects(self) -> set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]:
+        return {t.subject for t in self.merged_added + self.merged_removed}
 
 
-def _load_fresh(
-    target: Path, quads: list[pyoxigraph.Quad], inferred: list[pyoxigraph.Quad]
-) -> None:
-    from kgbuild.graph.dumps import merged_triples
+def _nodes(
+    items: list[pyoxigraph.Quad] | list[pyoxigraph.Triple],
+) -> set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]:
+    out: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode] = set()
+    for t in items:
+        out.add(t.subject)
+        if isinstance(t.object, pyoxigraph.NamedNode | pyoxigraph.BlankNode):
+            out.add(t.object)
+    return out
 
-    merged = merged_triples(quads)
+
+def graph_digests(chunks: Mapping[str, bytes | memoryview]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in chunks.items()}
+
+
+def merged_ntriples(nquads: bytes) -> bytes:
+    """N-Quads of named graphs as N-Triples (each line's graph term cut): what the merged
+    default graph is loaded from (the store keeps each triple once)."""
+    return _GRAPH_TERM.sub(b" .", nquads)
+
+
+def load_fresh(target: Path, nquads: bytes, merged_nt: bytes) -> pyoxigraph.Store:
+    """A new store at ``target`` with every named graph of ``nquads`` and their merge
+    (``merged_nt``: merged_ntriples(nquads)) as the default graph (bulk loads: the bytes are
+    never turned into Python objects)."""
+    shutil.rmtree(target, ignore_errors=True)
     store = pyoxigraph.Store(str(target))
-    # Serialized then bulk-loaded: much faster than handing over Python objects.
-    nq = pyoxigraph.RdfFormat.N_QUADS
-    store.bulk_load(pyoxigraph.serialize(quads, format=nq), nq)
-    store.bulk_load(
-        pyoxigraph.serialize(merged, format=pyoxigraph.RdfFormat.N_TRIPLES),
-        pyoxigraph.RdfFormat.N_TRIPLES,
-        to_graph=pyoxigraph.DefaultGraph(),
-    )
-    store.bulk_load(pyoxigraph.serialize(inferred, format=nq), nq)
-    store.flush()  # bulk loading writes sorted files directly: no optimize() needed
+    store.bulk_load(nquads, NQ)
+    store.bulk_load(merged_nt, pyoxigraph.RdfFormat.N_TRIPLES, to_graph=pyoxigraph.DefaultGraph())
+    return store
 
 
-def _update_previous(
-    previous: Path | None,
-    target: Path,
-    quads: list[pyoxigraph.Quad],
-    digests: dict[str, str],
-    inferred: list[pyoxigraph.Quad],
-    inferred_iri: str | None,
-) -> int | None:
-    """Copy the previous store and replace the graphs that changed; None if not worth it."""
-    if previous is None or inferred_iri is None:
+def merged_size(store: pyoxigraph.Store) -> int:
+    """How many triples the merged default graph holds."""
+    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    return int(next(iter(rows))[0].value)
+
+
+def copy_previous(previous: Path | None, target: Path) -> pyoxigraph.Store | None:
+    """A writable copy (RocksDB checkpoint: hard links) of the store in the generation
+    ``previous``; None when there is none to copy."""
+    if previous is None:
         return None
     try:
-        old_digests = json.loads((previous / GRAPHS_FILE).read_text())
         old = pyoxigraph.Store.read_only(str(previous / STORE_DIR))
-    except (OSError, ValueError):
+        old.backup(str(target))
+        del old
+        return pyoxigraph.Store(str(target))
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
         return None
-    changed = {g for g, d in digests.items() if old_digests.get(g) != d}
-    changed |= set(old_digests) - set(digests)
-    if len(changed) > INCREMENTAL_SHARE * max(len(digests), 1):
-        return None
-    old.backup(str(target))
-    del old
-    store = pyoxigraph.Store(str(target))
-    replace_graphs(
-        store, changed, [q for q in quads if q.graph_name.value in changed], inferred_iri
-    )
-    graph = pyoxigraph.NamedNode(inferred_iri)
-    before = {str(q): q for q in store.quads_for_pattern(None, None, None, graph)}
-    after = {str(q): q for q in inferred}
-    for key in before.keys() - after.keys():
-        store.remove(before[key])
-    store.extend(after[key] for key in sorted(after.keys() - before.keys()))
-    store.flush()
-    return len(changed)
+
+
+def apply_changes(
+    store: pyoxigraph.Store,
+    changes: dict[str, tuple[bytes, bytes]],
+    skip: set[str],
+) -> StoreChanges:
+    """Update the named graphs whose chunk changed (graph -> (old chunk, new chunk)) by the
+    lines that differ, and the merged default graph with them: a removed triple leaves it only
+    when no named graph (``skip`` aside: the inferred one) still holds it."""
+    done = StoreChanges()
+    default = pyoxigraph.DefaultGraph()
+    for name in sorted(changes):
+        old, new = changes[name]
+        old_lines, new_lines = set(old.splitlines(True)), set(new.splitlines(True))
+        done.named_removed += _parse(sorted(old_lines - new_lines))
+        done.named_added += _parse(sorted(new_lines - old_lines))
+    for q in done.named_removed:
+        store.remove(q)
+    store.extend(done.named_added)
+    for q in done.named_added:
+        merged = pyoxigraph.Quad(q.subject, q.predicate, q.object, default)
+        if merged not in store:
+            store.add(merged)
+            done.merged_added.append(q.triple)
+    for q in done.named_removed:
+        if not any(
+            isinstance(h.graph_name, pyoxigraph.NamedNode) and h.graph_name.value not in skip
+            for h in store.quads_for_pattern(q.subject, q.predicate, q.object, None)
+        ):
+            merged = pyoxigraph.Quad(q.subject, q.predicate, q.object, default)
+            if merged in store:
+                store.remove(merged)
+                done.merged_removed.append(q.triple)
+    return done
+
+
+def _parse(lines: list[bytes]) -> list[pyoxigraph.Quad]:
+    return list(pyoxigraph.parse(b"".join(lines), NQ)) if lines else []
+
+
+def write_digests(out_dir: Path, chunks: Mapping[str, bytes | memoryview]) -> None:
+    (out_dir / GRAPHS_FILE).write_text(json.dumps(graph_digests(chunks), indent=1, sort_keys=True))
 
 
 def replace_graphs(
