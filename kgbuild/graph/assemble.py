@@ -12,6 +12,7 @@ read, in worker processes when there are many.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class Assembly:
     records: int
     mentions: int
     inputs: dict[str, str] = field(default_factory=dict)  # document id -> digest of inputs
+    input_stats: dict[str, tuple[int, ...]] = field(default_factory=dict)  # see input_stat
     fingerprint: str = ""  # digest of what shapes how every document is read
     # each graph's summary, and the chunks that differ, as read (before another graph's
     # kg:modality removed a default): what the next build takes for unchanged documents
@@ -115,6 +117,8 @@ class Assembly:
     raw_chunks: dict[str, bytes] = field(default_factory=dict, repr=False)
     # what the schema entails about the graphs read by this build (graph -> N-Triples lines)
     entailed: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    # graphs whose chunk is, by construction, the one the last build (``previous``) wrote
+    kept: set[str] = field(default_factory=set, repr=False)
     _quads: list[pyoxigraph.Quad] | None = field(default=None, repr=False)
     _nquads: bytes | None = field(default=None, repr=False)
 
@@ -188,8 +192,9 @@ def assemble(
             "no documents (*.txt) found",
             hint="add a document's text and its curated .yaml file",
         )
+    known = set(doc_ids)
     for orphan in sorted(project.documents_dir.glob("*.yaml")):
-        if orphan.stem not in set(doc_ids):
+        if orphan.stem not in known:
             raise InputError(
                 orphan,
                 "curated file without its document text",
@@ -201,6 +206,8 @@ def assemble(
         _entry(load_entities(project, vocabulary), events),
     ]
     entailed: dict[str, set[str]] = {}
+    previous_hits: set[str] = set()
+    stats: dict[str, tuple[int, ...]] = {}
     inputs, documents = _document_entries(
         project,
         vocabulary,
@@ -213,6 +220,8 @@ def assemble(
         previous,
         schema,
         entailed,
+        previous_hits,
+        stats,
     )
     entries += documents
     summaries = [summary for _, summary in entries]
@@ -238,7 +247,7 @@ def assemble(
     for index, summary in enumerate(summaries):
         wrong = qualified.intersection(summary.defaulted)
         if wrong:
-            fixed[summary.graph] = chunks[summary.graph]
+            fixed[summary.graph] = bytes(chunks[summary.graph])
             chunks[summary.graph], summaries[index] = _without_default(
                 chunks[summary.graph], summary, wrong
             )
@@ -256,15 +265,27 @@ def assemble(
         spans[name] = view[at : at + len(chunks[name])]
         at += len(chunks[name])
     del chunks
+    kept = (
+        {
+            previous.doc_graphs[doc_id]
+            for doc_id in previous_hits
+            if previous.doc_graphs[doc_id] not in fixed
+            and previous.doc_graphs[doc_id] not in previous.raw_chunks
+        }
+        if previous is not None
+        else set()
+    )
     return Assembly(
         chunks=spans,
         _nquads=joined,
+        kept=kept,
         summaries={name: by_graph[name] for name in order},
         locations=locations,
         documents=doc_ids,
         records=sum(s.records for s in summaries),
         mentions=sum(s.mentions for s in summaries),
         inputs=inputs,
+        input_stats=stats,
         fingerprint=fingerprint,
         raw_summaries=raw,
         raw_chunks=fixed,
@@ -272,12 +293,14 @@ def assemble(
     )
 
 
-def _without_default(chunk: bytes, summary: Summary, events: set[str]) -> tuple[bytes, Summary]:
+def _without_default(
+    chunk: bytes | memoryview, summary: Summary, events: set[str]
+) -> tuple[bytes, Summary]:
     """``chunk`` without the default modality of ``events`` (another graph qualifies them),
     and its summary to match. Removing lines keeps the order."""
     graph = pyoxigraph.NamedNode(summary.graph)
     drop = {f"{_default_quad(event, graph)} .\n".encode() for event in events}
-    kept = [line for line in chunk.splitlines(keepends=True) if line not in drop]
+    kept = [line for line in bytes(chunk).splitlines(keepends=True) if line not in drop]
     return b"".join(kept), dataclasses.replace(
         summary,
         quads=len(kept),
@@ -338,16 +361,30 @@ def _entry(unit: Unit, events: set[str]) -> tuple[bytes, Summary]:
     return pyoxigraph.serialize(quads, format=NQ), summary
 
 
+def input_stat(project: Project, doc_id: str) -> tuple[int, ...]:
+    """Size and modification time (ns) of a document's two files; () if one is missing."""
+    folder = str(project.documents_dir)
+    out: list[int] = []
+    for suffix in (".txt", ".yaml"):
+        try:
+            st = os.stat(os.path.join(folder, doc_id + suffix))
+        except OSError:
+            return ()
+        out += [st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
 def input_digest(project: Project, doc_id: str, fingerprint: str, max_bytes: int) -> str | None:
     """The digest of a document's inputs (its text, its curated file, the reading rules);
     None when a file is missing or too large (reading it reports why)."""
     parts = []
+    folder = str(project.documents_dir)
     for suffix in (".txt", ".yaml"):
-        path = project.documents_dir / f"{doc_id}{suffix}"
         try:
-            if path.stat().st_size > max_bytes:
-                return None
-            parts.append(path.read_bytes())
+            with open(os.path.join(folder, doc_id + suffix), "rb") as handle:
+                if os.fstat(handle.fileno()).st_size > max_bytes:
+                    return None
+                parts.append(handle.read())
         except OSError:
             return None
     return digest(fingerprint, *parts)
@@ -365,16 +402,24 @@ def _document_entries(
     previous: Any | None = None,
     schema: Any | None = None,
     entailed: dict[str, set[str]] | None = None,
+    previous_hits: set[str] | None = None,
+    input_stats: dict[str, tuple[int, ...]] | None = None,
 ) -> tuple[dict[str, str], list[tuple[bytes, Summary]]]:
     """Every document's chunk and summary: from the last build or the cache where its inputs
     are unchanged, else read (and, with a ``schema``, its entailments put in ``entailed``)."""
     entailed = {} if entailed is None else entailed
+    input_stats = {} if input_stats is None else input_stats
     keys: dict[str, str | None] = {}
     found: dict[str, tuple[bytes, Summary]] = {}
     missing = []
+    stats: dict[str, tuple[int, ...]] = {}
     for doc_id in doc_ids:
-        key = keys[doc_id] = input_digest(project, doc_id, fingerprint, max_bytes)
+        stats[doc_id] = input_stat(project, doc_id)
+        key = previous.unchanged_input(doc_id, stats[doc_id]) if previous is not None else None
+        key = keys[doc_id] = key or input_digest(project, doc_id, fingerprint, max_bytes)
         entry = previous.document(doc_id, key) if previous is not None and key else None
+        if entry is not None and previous_hits is not None:
+            previous_hits.add(doc_id)
         if entry is None and key:
             entry = cache.get("unit", key)
         if entry is not None:
@@ -412,6 +457,7 @@ def _document_entries(
         if lines is not None:
             entailed[summary.graph] = lines
         found[doc_id] = (chunk, summary)
+    input_stats.update(stats)
     return {d: k for d, k in keys.items() if k}, [found[doc_id] for doc_id in doc_ids]
 
 

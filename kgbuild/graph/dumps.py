@@ -68,6 +68,7 @@ def trig_chunks(
     chunks: Mapping[str, bytes | memoryview],
     base: str,
     previous: Path | None = None,
+    digests: dict[str, str] | None = None,
 ) -> tuple[bytes, dict[str, bytes]]:
     """The TriG prefix header and each graph's TriG body, in the order of ``chunks`` (each
     graph's sorted N-Quads).
@@ -87,10 +88,11 @@ def trig_chunks(
             old, header = index["graphs"], old_trig[: index["header"]]
         except (OSError, ValueError, KeyError):
             old, old_trig, header = {}, b"", b""
+    digests = digests or chunk_digests(chunks)
     bodies: dict[str, bytes] = {}
     for name, chunk in chunks.items():
         entry = old.get(name)
-        if entry is not None and entry[0] == hashlib.sha256(chunk).hexdigest() and header:
+        if entry is not None and entry[0] == digests[name] and header:
             bodies[name] = old_trig[entry[1] : entry[2]]
             continue
         data = pyoxigraph.serialize(
@@ -100,10 +102,15 @@ def trig_chunks(
         )
         own = _prefix_header(data)
         if header and own != header and previous is not None:
-            return trig_chunks(chunks, base, None)  # the prefixes changed: nothing is kept
+            return trig_chunks(chunks, base, None, digests)  # new prefixes: nothing is kept
         header = own
         bodies[name] = data[len(own) :]
     return header, bodies
+
+
+def chunk_digests(chunks: Mapping[str, bytes | memoryview]) -> dict[str, str]:
+    """The SHA-256 of each graph's chunk."""
+    return {name: hashlib.sha256(chunk).hexdigest() for name, chunk in chunks.items()}
 
 
 def _prefix_header(data: bytes) -> bytes:
@@ -123,6 +130,7 @@ def write_build_outputs(
     previous: Path | None = None,
     merged: list[pyoxigraph.Quad] | None = None,
     nquads: bytes | None = None,
+    digests: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the dataset dumps, the ``extra`` files (the validation report) and, given the
     quads to ``merged``, the merged dumps into ``out_dir``.
@@ -130,14 +138,15 @@ def write_build_outputs(
     ``out_dir`` is a build generation that nobody reads until the build commits it (see
     atomic.py), so the files are written straight into it. ``chunks``: each graph's sorted
     N-Quads, in graph order (dataset.nq is their concatenation); ``previous``: the last
-    build's generation, whose TriG bytes unchanged graphs keep; ``nquads``: the chunks joined,
-    if the caller has them. Raises OSError.
+    build's generation, whose TriG bytes unchanged graphs keep; ``nquads`` (the chunks joined)
+    and ``digests`` (chunk_digests), if the caller has them. Raises OSError.
     """
-    header, bodies = trig_chunks(chunks, base, previous)
+    digests = digests or chunk_digests(chunks)
+    header, bodies = trig_chunks(chunks, base, previous, digests)
     trig = bytearray(header)
     index: dict[str, list] = {}
     for name, body in bodies.items():
-        index[name] = [hashlib.sha256(chunks[name]).hexdigest(), len(trig), len(trig) + len(body)]
+        index[name] = [digests[name], len(trig), len(trig) + len(body)]
         trig += body
     files = {
         "dataset.trig": bytes(trig),

@@ -4,8 +4,10 @@ Beside its outputs, every build generation holds ``build-state.pickle``: the dig
 document's inputs, each graph's summary (graph/assemble.py), where each graph's bytes are in
 dataset.nq, the validation problems and the number of distinct triples. The next build into
 the same folder takes an unchanged document's chunk from that dataset.nq and its summary from
-here, and updates the store, the inferred graph and the validation report around what changed
-(see pipeline.py), so that adding one document costs about one document's work.
+here (a document whose files keep the size and modification time they had, long enough before
+the state was written, is not even read again: see BuildState.unchanged_input), and updates
+the store, the inferred graph and the validation report around what changed (see
+pipeline.py), so that adding one document costs about one document's work.
 
 The state is only used when everything that shapes the whole build is unchanged: the reading
 rules (context, ontology, vocabularies, base IRI, kgbuild version) and the shapes. A damaged
@@ -15,6 +17,7 @@ or missing state means a full build, never a wrong one.
 from __future__ import annotations
 
 import pickle
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,8 @@ from kgbuild.atomic import write_file
 from kgbuild.graph.assemble import Assembly, Summary
 
 STATE_FILE = "build-state.pickle"
-FORMAT = 1  # bumped when what the state holds changes
+FORMAT = 3  # bumped when what the state holds changes
+RACY_NS = 2_000_000_000  # files modified this close before a state was written are hashed
 
 
 @dataclass
@@ -42,6 +46,21 @@ class BuildState:
     triples: int
     folder: Path | None = field(default=None, compare=False)
     _nq: bytes | None = field(default=None, repr=False, compare=False)
+    _view: memoryview | None = field(default=None, repr=False, compare=False)
+    digests: dict[str, str] = field(default_factory=dict)  # graph -> SHA-256 of its chunk
+    input_stats: dict[str, tuple[int, ...]] = field(default_factory=dict)  # assemble.input_stat
+    written_ns: int = 0  # when the state was written (time.time_ns)
+
+    def unchanged_input(self, doc_id: str, stat: tuple[int, ...]) -> str | None:
+        """The digest of a document's inputs without reading them, when both files have the
+        size and modification time they had for the last build and were last modified well
+        before it (a file written in the same instant as the state could change unseen:
+        git's "racy clean" case); None means: read and hash them."""
+        if not stat or self.input_stats.get(doc_id) != stat:
+            return None
+        if max(stat[1], stat[3]) > self.written_ns - RACY_NS:
+            return None
+        return self.inputs.get(doc_id)
 
     @property
     def nquads(self) -> bytes:
@@ -51,12 +70,14 @@ class BuildState:
             self._nq = (self.folder / "dataset.nq").read_bytes()
         return self._nq
 
-    def chunk(self, graph: str) -> bytes:
-        """A graph's chunk as the last build wrote it."""
+    def chunk(self, graph: str) -> memoryview:
+        """A graph's chunk as the last build wrote it (a view into its dataset.nq)."""
+        if self._view is None:
+            self._view = memoryview(self.nquads)
         start, end = self.spans[graph]
-        return self.nquads[start:end]
+        return self._view[start:end]
 
-    def document(self, doc_id: str, key: str) -> tuple[bytes, Summary] | None:
+    def document(self, doc_id: str, key: str) -> tuple[bytes | memoryview, Summary] | None:
         """A document's chunk and summary as read, if its inputs still have digest ``key``."""
         if self.inputs.get(doc_id) != key:
             return None
@@ -75,6 +96,7 @@ def save_state(
     shapes: str,
     problems: list[Any],
     triples: int,
+    digests: dict[str, str],
 ) -> None:
     """Write the state of the build whose generation is ``folder`` (dataset.nq written)."""
     spans: dict[str, tuple[int, int]] = {}
@@ -92,6 +114,9 @@ def save_state(
         spans=spans,
         problems=problems,
         triples=triples,
+        digests=digests,
+        input_stats=assembly.input_stats,
+        written_ns=time.time_ns(),
     )
     data = pickle.dumps((FORMAT, __version__, state), protocol=pickle.HIGHEST_PROTOCOL)
     write_file(folder / STATE_FILE, data)
@@ -111,5 +136,5 @@ def load_state(folder: Path | None, fingerprint: str, shapes: str) -> BuildState
         return None
     if (state.fingerprint, state.shapes) != (fingerprint, shapes):
         return None
-    state.folder = folder
+    state.folder, state._nq, state._view = folder, None, None
     return state

@@ -9,11 +9,9 @@ atomic.py), so readers never see half a store.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,10 +63,6 @@ def _nodes(
         if isinstance(t.object, pyoxigraph.NamedNode | pyoxigraph.BlankNode):
             out.add(t.object)
     return out
-
-
-def graph_digests(chunks: Mapping[str, bytes | memoryview]) -> dict[str, str]:
-    return {name: hashlib.sha256(data).hexdigest() for name, data in chunks.items()}
 
 
 def merged_ntriples(nquads: bytes) -> bytes:
@@ -148,8 +142,9 @@ def _parse(lines: list[bytes]) -> list[pyoxigraph.Quad]:
     return list(pyoxigraph.parse(b"".join(lines), NQ)) if lines else []
 
 
-def write_digests(out_dir: Path, chunks: Mapping[str, bytes | memoryview]) -> None:
-    (out_dir / GRAPHS_FILE).write_text(json.dumps(graph_digests(chunks), indent=1, sort_keys=True))
+def write_digests(out_dir: Path, digests: dict[str, str]) -> None:
+    """The SHA-256 of each named graph's chunk, beside the store."""
+    (out_dir / GRAPHS_FILE).write_text(json.dumps(digests, indent=1, sort_keys=True))
 
 
 def replace_graphs(
