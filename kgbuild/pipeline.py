@@ -259,12 +259,13 @@ def _build_into(
             digests[name] = state.digests[name]  # the same bytes, by construction
             continue
         old = bytes(state.chunk(name)) if state is not None and name in state.spans else b""
-        if state is not None and old == chunk and name in state.digests:
+        new = bytes(chunk)  # bytes compare with memcmp; memoryviews element by element
+        if state is not None and old == new and name in state.digests:
             digests[name] = state.digests[name]
             continue
-        digests[name] = hashlib.sha256(chunk).hexdigest()
+        digests[name] = hashlib.sha256(new).hexdigest()
         if state is not None:
-            changed[name] = (old, bytes(chunk))
+            changed[name] = (old, new)
     if state is not None:
         for name in state.spans.keys() - assembly.chunks.keys():
             changed[name] = (bytes(state.chunk(name)), b"")
@@ -433,7 +434,8 @@ def publish(
 def _unchanged(assembly: Assembly, state: BuildState) -> bool:
     """True if ``assembly`` has exactly the graphs the build of ``state`` wrote."""
     return state.spans.keys() == assembly.chunks.keys() and all(
-        state.chunk(name) == chunk for name, chunk in assembly.chunks.items()
+        name in assembly.kept or bytes(state.chunk(name)) == bytes(chunk)
+        for name, chunk in assembly.chunks.items()
     )
 
 

@@ -10,6 +10,7 @@ inverse properties. A test checks it against owlrl's own closure of ontology + d
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -265,14 +266,14 @@ def load_inferred(
     lines: set[str] = closure_lines(schema)
     for found in entailed:
         lines |= found
-    asserted = set(merged_nt.splitlines())
-    text = "".join(
-        f"{line} <{inferred_iri}> .\n"
-        for line in sorted(lines)
-        if f"{line} .".encode() not in asserted
-    )
-    del lines, asserted
-    store.bulk_load(text.encode(), pyoxigraph.RdfFormat.N_QUADS)
+    wanted = {f"{line} .\n".encode() for line in lines}
+    del lines
+    for line in io.BytesIO(merged_nt):  # one line at a time: no set of every triple
+        wanted.discard(line)
+    graph = f" <{inferred_iri}> .\n".encode()
+    text = b"".join(line[:-3] + graph for line in sorted(wanted))
+    del wanted
+    store.bulk_load(text, pyoxigraph.RdfFormat.N_QUADS)
 
 
 def update_inferred(
