@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
 from kgbuild.cache import Cache
 from kgbuild.errors import OutputError, ValidationFailed
+from kgbuild.graph.answers import write_answers
 from kgbuild.graph.assemble import Assembly, assemble, count
+from kgbuild.graph.changes import changed_nodes
 from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
 from kgbuild.graph.places import with_place_network
 from kgbuild.graph.reasoning import infer
@@ -161,6 +163,9 @@ def _write_outputs(
             quads, infer(quads, project, cache, chunks), generation, chunks, previous
         )
         written.append(store)
+        written += write_answers(
+            store, project, generation, previous, changed_nodes(previous, generation)
+        )
         if replaced:  # None: loaded from scratch; 0: the previous store as it was
             cache.did("store graphs replaced", replaced)
         point(out / CURRENT, generation)  # the commit
@@ -280,10 +285,22 @@ def query_page(
     """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
     number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
     Outcome whole. ``read=False`` for a page to serialize in a standard format."""
+    from kgbuild.graph.answers import answer_page
     from kgbuild.graph.query import run_page
     from kgbuild.graph.store import open_store
 
     project, text, bindings = _question(project, text, params)
+    if not reason:  # the build's answer to exactly this question, if it wrote one
+        kept = answer_page(
+            dist or project.dist_dir,
+            text,
+            base=project.base,
+            params=bindings,
+            limit=limit,
+            offset=offset,
+        )
+        if kept is not None:
+            return kept
     store = open_store(dist or project.dist_dir)
     return run_page(
         store,

@@ -14,6 +14,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kgbuild.errors import InputError
+from kgbuild.graph.answers import ANSWERS_DIR
 from kgbuild.graph.dumps import BUILD_FILES, MERGED_FILES, REPORT_FILE
 from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
@@ -45,7 +46,7 @@ def test_build_writes_every_dump_with_no_violation(built: tuple[BuildResult, Pat
     result, out = built
     assert result.report.violations == 0
     shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert shown == sorted([*BUILD_FILES, REPORT_FILE, "store"])
+    assert shown == sorted([*BUILD_FILES, REPORT_FILE, "store", ANSWERS_DIR])
     # each output is a link into the generation that .current points at (see atomic.py)
     assert all(os.readlink(out / name) == f".current/{name}" for name in shown)
     assert result.counts["sources"] == 4

@@ -1,0 +1,420 @@
+"""The saved questions' default answers, written by each build beside its store.
+
+A listing question (every event, every statement ...) costs its joins and grouping over the
+whole dataset, however few rows are shown: at 10,000 documents seconds to a minute. So each
+build writes the default answer (default parameters, no --reason) of every saved SELECT
+question into ``<generation>/answers/``, and a page is read from there in milliseconds:
+
+``answers.json``
+    what each file answers: the SHA-256 of the exact SPARQL that ``kgbuild query NAME``
+    runs (what ``--show`` prints), the columns, the number of rows, the question's text;
+``NAME.tsv``
+    the answer in the W3C SPARQL 1.1 TSV results format: a header line, then one row a line
+    (a page is parsed as it is and written in any results format);
+``NAME.idx``
+    where each row starts: little-endian unsigned 64-bit byte offsets into ``NAME.tsv``, one
+    per row and one for the end, so that any page is two seeks.
+
+A question that declares its key and what it reads (``# key:``, ``# reads:``, see locality.py)
+is answered per key: the keys are listed, each batch of keys answered by the question with
+``VALUES`` for them, and all rows put in the question's order by its own ORDER BY, evaluated
+by Oxigraph over the rows (ties, which that order leaves open, by the rows' bytes). The next
+build recomputes only the keys a change can reach and keeps the other rows: the same bytes as
+answering all keys again. Per key, a GROUP_CONCAT lists the same values as the whole question
+does, possibly in another order (SPARQL leaves that order open, and Oxigraph's depends on how
+it evaluates the whole query). Other questions (those with parameters, or without the header)
+are answered whole, each build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+
+from kgbuild.atomic import write_file
+from kgbuild.errors import KGBuildError
+from kgbuild.graph.changes import changed_quads
+from kgbuild.graph.locality import (
+    Locality,
+    affected_keys,
+    all_keys,
+    keys_with_step,
+    parse_locality,
+    restrict,
+)
+from kgbuild.graph.query import (
+    Outcome,
+    Page,
+    QueryError,
+    bound_text,
+    masked,
+    refuse_remote,
+    saved_queries,
+    split_select,
+    standalone_text,
+)
+from kgbuild.project import Project
+
+ANSWERS_DIR = "answers"
+INDEX_FILE = "answers.json"
+FORMAT = 1  # of the files above; an answer of another format is computed again
+BATCH = 256  # keys per query
+TSV = pyoxigraph.QueryResultsFormat.TSV
+GLOBAL_GRAPHS = ("ontology", "vocabularies")  # a change there: every answer again
+
+
+@dataclass
+class Answered:
+    """How a build got one question's answer: ``how`` is "kept" (nothing it reads changed),
+    "by key" (the keys a change reaches recomputed, ``keys`` of them), "all keys" (every
+    key), "whole" (the question run whole) or "failed: <why>" (no answer written: the
+    question runs live, and says why there)."""
+
+    name: str
+    how: str
+    rows: int = 0
+    keys: int = 0
+    seconds: float = 0.0
+
+
+def write_answers(
+    store: pyoxigraph.Store | Path,
+    project: Project,
+    folder: Path,
+    previous: Path | None = None,
+    changed: set[str] | None = None,
+    *,
+    workers: int = 2,
+) -> list[Path]:
+    """Write ``folder/answers/``, the default answer of every saved SELECT question over
+    ``store`` (the new build's store, or its folder); returns ``[folder/answers]``.
+
+    ``previous``: the last build's generation folder (its ``store/`` and ``answers/``), or None.
+    ``changed``: the IRIs of the subjects and objects of every triple added to or removed from
+    any named graph since ``previous``; None means unknown: every answer is computed again.
+    With both, a question that declares its key keeps the rows of the keys no change reaches.
+    """
+    materialise(store, project, folder, previous, changed, workers=workers)
+    return [folder / ANSWERS_DIR]
+
+
+def materialise(
+    store: pyoxigraph.Store | Path,
+    project: Project,
+    folder: Path,
+    previous: Path | None = None,
+    changed: set[str] | None = None,
+    *,
+    workers: int = 2,
+    batch: int = BATCH,
+) -> list[Answered]:
+    """``write_answers``, saying how each answer was got."""
+    if isinstance(store, Path):
+        store = pyoxigraph.Store.read_only(str(store))
+    graphs: list[object] = [pyoxigraph.DefaultGraph()]
+    inferred = pyoxigraph.NamedNode(project.graph_iri("inferred"))
+    if store.contains_named_graph(inferred):
+        graphs.append(inferred)
+    old_folder = previous / ANSWERS_DIR if previous is not None else None
+    old = _index(old_folder) if old_folder is not None else {}
+    changes = _changes(store, project, previous, changed) if old else None
+    target = folder / ANSWERS_DIR
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    context = _Context(store, graphs, project.base, workers, batch)
+    index: dict[str, dict[str, object]] = {}
+    done = []
+    for saved in saved_queries(project.queries_dir):
+        started = time.perf_counter()
+        bound = bound_text(saved.text, saved.params, project.base)
+        if split_select(bound) is None:
+            continue  # no SELECT, or one that is not answered by the page: runs live
+        run = standalone_text(bound, project.base)  # what kgbuild query runs
+        digest = hashlib.sha256(run.encode("utf-8")).hexdigest()
+        entry = old.get(saved.name)
+        reusable = entry is not None and entry.get("sha256") == digest
+        try:
+            locality = parse_locality(saved.key, saved.reads, project.base)
+            header, rows, answered = context.answer(
+                saved.name,
+                bound,
+                locality,
+                old_folder if reusable else None,
+                changes if reusable else None,
+                target,
+            )
+        except (KGBuildError, SyntaxError, OSError, ValueError) as exc:
+            message = getattr(exc, "message", str(exc))
+            done.append(Answered(saved.name, f"failed: {message}"))
+            continue
+        if rows is not None:
+            _write(target, saved.name, header, rows)
+        answered.rows = _count(target / f"{saved.name}.idx")
+        answered.seconds = time.perf_counter() - started
+        done.append(answered)
+        index[saved.name] = {
+            "sha256": digest,
+            "rows": answered.rows,
+            "variables": [v.lstrip("?") for v in header.split("\t")],
+            "title": saved.title,
+            "text": saved.text,
+            "params": saved.params,
+            "base": project.base,
+        }
+    document = {"format": FORMAT, "questions": index}
+    write_file(target / INDEX_FILE, json.dumps(document, indent=1, sort_keys=True).encode())
+    return done
+
+
+def _changes(
+    store: pyoxigraph.Store, project: Project, previous: Path | None, changed: set[str] | None
+) -> list[pyoxigraph.Quad] | None:
+    """The quads added or removed since ``previous``; None when every answer must be made
+    again (no previous store, unknown changes, or the ontology or vocabularies changed)."""
+    if previous is None or changed is None:
+        return None
+    try:
+        old_store = pyoxigraph.Store.read_only(str(previous / "store"))
+    except OSError:
+        return None
+    quads = changed_quads(old_store, store, changed)
+    everywhere = {project.graph_iri(name) for name in GLOBAL_GRAPHS}
+    if any(getattr(q.graph_name, "value", None) in everywhere for q in quads):
+        return None
+    return quads
+
+
+class _Context:
+    """What answering needs: the store, the graphs that make its data, the base, the pool."""
+
+    def __init__(
+        self, store: pyoxigraph.Store, graphs: list[object], base: str, workers: int, batch: int
+    ) -> None:
+        self.store, self.graphs, self.base = store, graphs, base
+        self.workers, self.batch = max(workers, 1), max(batch, 1)
+
+    def answer(
+        self,
+        name: str,
+        bound: str,
+        locality: Locality | None,
+        old_folder: Path | None,
+        changes: list[pyoxigraph.Quad] | None,
+        target: Path,
+    ) -> tuple[str, list[str] | None, Answered]:
+        """The header and rows of one question, ``bound`` its text with the parameters bound
+        (rows None: the old files were linked)."""
+        refuse_remote(bound)
+        run = standalone_text(bound, self.base)
+        if locality is None or not _keyed(bound, locality):
+            header, rows = self._lines(run)
+            return header, rows, Answered(name, "whole")
+        if old_folder is not None and changes is not None:
+            header, rows = _read_lines(old_folder / f"{name}.tsv")
+            column = header.split("\t").index(f"?{locality.variable}")
+            keys = affected_keys(self.store, locality, changes, self.graphs)
+            if not keys:
+                _link(old_folder, target, name)
+                return header, None, Answered(name, "kept")
+            present = keys_with_step(self.store, locality, keys, self.graphs)
+            kept = [row for row in rows if row.split("\t")[column] not in keys]
+            header, fresh = self._by_key(run, locality, sorted(present))
+            rows = kept + fresh
+            how, count = "by key", len(keys)
+        else:
+            every = all_keys(self.store, locality, self.graphs)
+            header, rows = self._by_key(run, locality, every)
+            how, count = "all keys", len(every)
+        column = header.split("\t").index(f"?{locality.variable}")
+        if any(not row.split("\t")[column].startswith("<") for row in rows) or any(
+            "_:" in row for row in rows
+        ):
+            header, rows = self._lines(run)  # a key that is no IRI, or a blank node: whole
+            return header, rows, Answered(name, "whole")
+        return header, ordered(header, rows, bound, self.base), Answered(name, how, keys=count)
+
+    def _lines(self, text: str) -> tuple[str, list[str]]:
+        data = self.store.query(text).serialize(format=TSV).decode("utf-8")
+        lines = data.split("\n")
+        return lines[0], [line for line in lines[1:] if line]
+
+    def _by_key(self, run: str, locality: Locality, keys: list[str]) -> tuple[str, list[str]]:
+        header, _ = self._lines(restrict(run, locality.variable, []))
+        batches = [keys[i : i + self.batch] for i in range(0, len(keys), self.batch)]
+
+        def one(batch: list[str]) -> list[str]:
+            got, rows = self._lines(restrict(run, locality.variable, batch))
+            if got != header:
+                raise QueryError(f"the columns differ per key ({got!r}, {header!r})")
+            return rows
+
+        with ThreadPoolExecutor(self.workers) as pool:  # pyoxigraph queries release the GIL
+            return header, [row for rows in pool.map(one, batches) for row in rows]
+
+
+def _keyed(bound: str, locality: Locality) -> bool:
+    """Whether the question can be answered per key: it projects the key, and its own ORDER BY
+    names only variables it projects (the order is computed again over the rows)."""
+    parts = split_select(bound)
+    if parts is None:
+        return False
+    projection = masked(parts[1]).split("{", 1)[0]
+    if "*" in projection:
+        return False
+    projected = set(re.findall(r"[?$](\w+)", projection))
+    named = set(re.findall(r"[?$](\w+)", masked(order_clause(bound) or "")))
+    return locality.variable in projected and named <= projected
+
+
+def order_clause(text: str) -> str | None:
+    """The question's own ``ORDER BY ...`` (after its WHERE clause), or None."""
+    parts = split_select(text)
+    if parts is None:
+        return None
+    tail = parts[2]
+    match = re.search(r"\bORDER\s+BY\b", masked(tail), re.IGNORECASE)
+    return tail[match.start() :].strip() if match else None
+
+
+def ordered(header: str, rows: list[str], text: str, base: str) -> list[str]:
+    """``rows`` (TSV lines) in the order of the question ``text``: its ORDER BY evaluated by
+    Oxigraph over the rows themselves, then the rows' bytes for what that order leaves tied."""
+    ranked = sorted(rows)  # str order is code point order: the UTF-8 bytes' order
+    clause = order_clause(text)
+    if clause is None or len(ranked) < 2:
+        return ranked
+    prologue = split_select(text)[0]  # type: ignore[index]
+    values = "\n".join(
+        f"({i} " + " ".join(cell or "UNDEF" for cell in row.split("\t")) + ")"
+        for i, row in enumerate(ranked)
+    )
+    query = (
+        f"{prologue}SELECT ?__row WHERE {{ VALUES (?__row {header.replace(chr(9), ' ')}) {{\n"
+        f"{values}\n}} }}\n{clause} ?__row\n"
+    )
+    query = standalone_text(query, base)  # the project's prefixes the clause uses
+    order = [int(solution[0].value) for solution in pyoxigraph.Store().query(query)]
+    return [ranked[i] for i in order]
+
+
+# -- files ------------------------------------------------------------------------------------
+
+
+def _write(target: Path, name: str, header: str, rows: list[str]) -> None:
+    data = "".join(f"{line}\n" for line in [header, *rows]).encode("utf-8")
+    offsets, at = [], len(header.encode("utf-8")) + 1
+    for row in rows:
+        offsets.append(at)
+        at += len(row.encode("utf-8")) + 1
+    offsets.append(at)
+    write_file(target / f"{name}.tsv", data)
+    write_file(target / f"{name}.idx", struct.pack(f"<{len(offsets)}Q", *offsets))
+
+
+def _read_lines(path: Path) -> tuple[str, list[str]]:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return lines[0], [line for line in lines[1:] if line]
+
+
+def _count(index: Path) -> int:
+    return index.stat().st_size // 8 - 1
+
+
+def _link(old: Path, target: Path, name: str) -> None:
+    """The previous build's files, as they are (hard links where the file system allows)."""
+    for suffix in (".tsv", ".idx"):
+        source, copy = old / f"{name}{suffix}", target / f"{name}{suffix}"
+        try:
+            os.link(source, copy)
+        except OSError:
+            shutil.copyfile(source, copy)
+
+
+def _index(folder: Path | None) -> dict[str, dict[str, object]]:
+    """The questions answered in ``folder`` (empty if none, or of another format)."""
+    if folder is None:
+        return {}
+    try:
+        document = json.loads((folder / INDEX_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return {}
+    return dict(document.get("questions") or {})
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One stored answer of a build: its folder, name and what answers.json says of it."""
+
+    folder: Path
+    name: str
+    entry: dict[str, object]
+
+    @property
+    def total(self) -> int:
+        return int(self.entry["rows"])  # type: ignore[call-overload]
+
+    def rows(self, offset: int = 0, limit: int | None = None) -> bytes:
+        """Rows offset+1 … offset+limit (limit None: to the end) as TSV with its header."""
+        start = min(max(offset, 0), self.total)
+        end = self.total if limit is None else min(self.total, start + max(limit, 0))
+        with (
+            open(self.folder / f"{self.name}.idx", "rb") as index,
+            open(self.folder / f"{self.name}.tsv", "rb") as table,
+        ):
+            index.seek(8 * start)
+            first, *_ = struct.unpack("<Q", index.read(8))
+            index.seek(8 * end)
+            last, *_ = struct.unpack("<Q", index.read(8))
+            header = table.readline()
+            table.seek(first)
+            return header + table.read(last - first)
+
+
+def stored_answers(dist: Path) -> dict[str, Stored]:
+    """The answers of the build in ``dist`` by question name (empty if it has none)."""
+    folder = (dist / ANSWERS_DIR).resolve()
+    return {name: Stored(folder, name, entry) for name, entry in _index(folder).items()}
+
+
+def answer_page(
+    dist: Path,
+    text: str,
+    *,
+    base: str,
+    params: dict[str, str] | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> Page | None:
+    """The page of ``text`` (a saved question's text, with ``params`` bound) from the answers
+    of the build in ``dist``, if that build answered exactly this SPARQL; else None."""
+    if offset < 0 or (limit is not None and limit < 0):
+        raise QueryError("--limit and --offset take 0 or more")
+    stored = stored_answers(dist)
+    if not stored:
+        return None
+    run = standalone_text(text, base, params or None)
+    digest = hashlib.sha256(run.encode("utf-8")).hexdigest()
+    for answer in stored.values():
+        if answer.entry.get("sha256") == digest:
+            try:
+                data = answer.rows(offset, limit)
+            except (OSError, struct.error):
+                return None  # the build was replaced meanwhile: answer live
+            solutions = pyoxigraph.parse_query_results(data, format=TSV)
+            return Page(Outcome(solutions), answer.total, offset, limit)
+    return None
