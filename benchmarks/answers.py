@@ -39,6 +39,14 @@ def files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / ANSWERS_DIR).iterdir())}
 
 
+def rows(answer: object) -> int | None:
+    """Read every row of a page, as a table does; its total (None: not a page)."""
+    if not isinstance(answer, Page):
+        return None
+    len(answer.outcome.rows)
+    return answer.total
+
+
 def timed(call: object) -> tuple[float, object]:
     started = time.perf_counter()
     value = call()  # type: ignore[operator]
@@ -56,8 +64,10 @@ def measure(project: Project, repeat: int, work: Path, live: bool) -> dict[str, 
     shutil.copytree(generation, previous)
     docs = project.documents_dir
     number = len(list(docs.glob("*.yaml")))
-    for suffix in (".txt", ".yaml"):
-        shutil.copy(docs / f"000005{suffix}", docs / f"{number:06d}{suffix}")
+    shutil.copy(docs / "000005.txt", docs / f"{number:06d}.txt")
+    # not byte for byte the same: the build cache keys a document by its bytes alone
+    text = (docs / "000005.yaml").read_text(encoding="utf-8")
+    (docs / f"{number:06d}.yaml").write_text(text + "# a second source\n", encoding="utf-8")
     out["add_one_build_s"], _ = timed(lambda: build(project))
     generation = (project.dist_dir / ".current").resolve()
     seconds, changed = timed(lambda: changed_nodes(previous, generation))
@@ -78,14 +88,10 @@ def measure(project: Project, repeat: int, work: Path, live: bool) -> dict[str, 
     for saved in saved_queries(project.queries_dir):
         page_runs, all_runs, live_runs, total = [], [], [], None
         for _ in range(repeat):
-            seconds, page = timed(lambda s=saved: query_page(project, s.name, limit=100))
-            if isinstance(page, Page):
-                total = page.total
-                len(page.outcome.rows)
+            seconds, page = timed(lambda s=saved: rows(query_page(project, s.name, limit=100)))
             page_runs.append(seconds)
-            seconds, every = timed(lambda s=saved: query_page(project, s.name, limit=None))
-            if isinstance(every, Page):
-                len(every.outcome.rows)
+            total = page if isinstance(page, int) else total
+            seconds, _ = timed(lambda s=saved: rows(query_page(project, s.name, limit=None)))
             all_runs.append(seconds)
         for _ in range(min(repeat, 3) if live else 0):
             seconds, _ = timed(
