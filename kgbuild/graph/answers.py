@@ -63,6 +63,7 @@ from kgbuild.graph.query import (
     split_select,
     standalone_text,
 )
+from kgbuild.graph.store import STORE_DIR
 from kgbuild.project import Project
 
 ANSWERS_DIR = "answers"
@@ -184,7 +185,7 @@ def _changes(
     if previous is None or changed is None:
         return None
     try:
-        old_store = pyoxigraph.Store.read_only(str(previous / "store"))
+        old_store = pyoxigraph.Store.read_only(str(previous / STORE_DIR))
     except OSError:
         return None
     quads = changed_quads(old_store, store, changed)
@@ -219,10 +220,13 @@ class _Context:
         if locality is None or not _keyed(bound, locality):
             header, rows = self._lines(run)
             return header, rows, Answered(name, "whole")
+        old = None
         if old_folder is not None and changes is not None:
-            header, rows = _read_lines(old_folder / f"{name}.tsv")
+            old = _read_lines(old_folder / f"{name}.tsv")  # None: unreadable, answer all keys
+        if old is not None and f"?{locality.variable}" in old[0].split("\t"):
+            header, rows = old
             column = header.split("\t").index(f"?{locality.variable}")
-            keys = affected_keys(self.store, locality, changes, self.graphs)
+            keys = affected_keys(self.store, locality, changes or [], self.graphs)
             if not keys:
                 _link(old_folder, target, name)
                 return header, None, Answered(name, "kept")
@@ -236,9 +240,8 @@ class _Context:
             header, rows = self._by_key(run, locality, every)
             how, count = "all keys", len(every)
         column = header.split("\t").index(f"?{locality.variable}")
-        if any(not row.split("\t")[column].startswith("<") for row in rows) or any(
-            "_:" in row for row in rows
-        ):
+        cells = [row.split("\t") for row in rows]
+        if any(not c[column].startswith("<") or any(x.startswith("_:") for x in c) for c in cells):
             header, rows = self._lines(run)  # a key that is no IRI, or a blank node: whole
             return header, rows, Answered(name, "whole")
         return header, ordered(header, rows, bound, self.base), Answered(name, how, keys=count)
@@ -321,8 +324,12 @@ def _write(target: Path, name: str, header: str, rows: list[str]) -> None:
     write_file(target / f"{name}.idx", struct.pack(f"<{len(offsets)}Q", *offsets))
 
 
-def _read_lines(path: Path) -> tuple[str, list[str]]:
-    lines = path.read_text(encoding="utf-8").split("\n")
+def _read_lines(path: Path) -> tuple[str, list[str]] | None:
+    """The header and rows of a stored answer; None if it cannot be read."""
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
     return lines[0], [line for line in lines[1:] if line]
 
 
