@@ -20,9 +20,9 @@ from kgbuild.graph.locality import (
     LocalityError,
     affected_keys,
     parse_locality,
-    restrict,
 )
 from kgbuild.graph.query import Page, bound_text, saved_queries, standalone_text
+from kgbuild.graph.restrict import restrict
 from kgbuild.graph.store import NotBuilt
 from kgbuild.pipeline import BuildResult, build, query_page
 from kgbuild.project import Project
@@ -202,13 +202,17 @@ def test_a_key_whose_step_no_path_reads_is_refused() -> None:
         parse_locality("?event kg:modality", "kg:modality/(kg:a|", ID)
 
 
-def test_keys_are_bound_in_every_sub_query_that_projects_the_key() -> None:
+def test_keys_are_bound_in_the_sub_queries_and_optional_groups_that_bind_the_key() -> None:
     timeline = restrict(SAVED["timeline"].text, "event", ["<urn:x>"])
     # the WHERE clause, the events' sub-query and four OPTIONAL sub-queries; not the classes'
     # sub-query (it does not project ?event, and has a LIMIT)
     assert timeline.count("VALUES ?event { <urn:x> }") == 6
     cooperation = restrict(SAVED["cooperation"].text, "event", ["<urn:x>"])
     assert cooperation.count("VALUES ?event") == 1  # the agents' sub-query has no ?event
+    arrests = restrict(SAVED["real-arrests"].text, "arrest", ["<urn:x>"])
+    assert arrests.count("VALUES ?arrest") == 2  # and its OPTIONAL group, which binds ?arrest
+    statements = restrict(SAVED["statements"].text, "statement", ["<urn:x>"])
+    assert statements.count("VALUES ?statement") == 4
 
 
 def test_a_change_reaches_the_keys_that_read_it_and_no_others() -> None:

@@ -16,14 +16,16 @@ question into ``<generation>/answers/``, and a page is read from there in millis
     per row and one for the end, so that any page is two seeks.
 
 A question that declares its key and what it reads (``# key:``, ``# reads:``, see locality.py)
-is answered per key: the keys are listed, each batch of keys answered by the question with
-``VALUES`` for them, and all rows put in the question's order by its own ORDER BY, evaluated
-by Oxigraph over the rows (ties, which that order leaves open, by the rows' bytes). The next
-build recomputes only the keys a change can reach and keeps the other rows: the same bytes as
-answering all keys again. Per key, a GROUP_CONCAT lists the same values as the whole question
-does, possibly in another order (SPARQL leaves that order open, and Oxigraph's depends on how
-it evaluates the whole query). Other questions (those with parameters, or without the header)
-are answered whole, each build.
+is kept up to date per key: the next build finds the keys a change can reach, answers the
+question for them alone (restrict.py), keeps the other rows, and puts all rows in the
+question's order by its own ORDER BY, evaluated by Oxigraph over the rows (ties, which that
+order leaves open, by the rows' bytes). From scratch such a question is run whole and its rows
+put in that same order: the same bytes. Except where a value depends on the order in which the
+engine meets the solutions (GROUP_CONCAT, SAMPLE): Oxigraph's order for a whole question is
+not the one it has for a few keys, so such a question is answered per key from scratch too,
+batch by batch; its GROUP_CONCATs list the same values as the whole question does, possibly in
+another order (SPARQL leaves that order open). Other questions (those with parameters, or
+without the header) are run whole, each build.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ from kgbuild.graph.locality import (
     all_keys,
     keys_with_step,
     parse_locality,
-    restrict,
 )
 from kgbuild.graph.query import (
     Outcome,
@@ -63,6 +64,7 @@ from kgbuild.graph.query import (
     split_select,
     standalone_text,
 )
+from kgbuild.graph.restrict import restrict
 from kgbuild.graph.store import STORE_DIR
 from kgbuild.project import Project
 
@@ -77,9 +79,9 @@ GLOBAL_GRAPHS = ("ontology", "vocabularies")  # a change there: every answer aga
 @dataclass
 class Answered:
     """How a build got one question's answer: ``how`` is "kept" (nothing it reads changed),
-    "by key" (the keys a change reaches recomputed, ``keys`` of them), "all keys" (every
-    key), "whole" (the question run whole) or "failed: <why>" (no answer written: the
-    question runs live, and says why there)."""
+    "by key" (the keys a change reaches recomputed, ``keys`` of them), "every key" (each key
+    asked, batch by batch), "whole" (the question run whole) or "failed: <why>" (no answer
+    written: the question runs live, and says why there)."""
 
     name: str
     how: str
@@ -235,10 +237,16 @@ class _Context:
             header, fresh = self._by_key(run, locality, sorted(present))
             rows = kept + fresh
             how, count = "by key", len(keys)
-        else:
+        elif _engine_ordered(bound):  # a GROUP_CONCAT or SAMPLE: the same per key only
             every = all_keys(self.store, locality, self.graphs)
             header, rows = self._by_key(run, locality, every)
-            how, count = "all keys", len(every)
+            how, count = "every key", len(every)
+        else:  # the same rows as every key's, faster
+            every = all_keys(self.store, locality, self.graphs)
+            header, rows = self._lines(run)
+            column, keys = header.split("\t").index(f"?{locality.variable}"), set(every)
+            rows = [row for row in rows if row.split("\t")[column] in keys]
+            how, count = "whole", len(every)
         column = header.split("\t").index(f"?{locality.variable}")
         cells = [row.split("\t") for row in rows]
         if any(not c[column].startswith("<") or any(x.startswith("_:") for x in c) for c in cells):
@@ -265,11 +273,23 @@ class _Context:
             return header, [row for rows in pool.map(one, batches) for row in rows]
 
 
+_ONCE = re.compile(r"\b(RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+_GROUPED = re.compile(r"\b(GROUP_CONCAT|SAMPLE)\s*\(", re.IGNORECASE)
+
+
+def _engine_ordered(bound: str) -> bool:
+    """Whether a value of the answer depends on the order in which the engine meets the
+    solutions (GROUP_CONCAT, SAMPLE): then the answer is made per key, also from scratch,
+    so that it is the same bytes as when a build recomputes a few keys."""
+    return _GROUPED.search(masked(bound)) is not None
+
+
 def _keyed(bound: str, locality: Locality) -> bool:
-    """Whether the question can be answered per key: it projects the key, and its own ORDER BY
-    names only variables it projects (the order is computed again over the rows)."""
+    """Whether the question can be answered per key: it projects the key, its own ORDER BY
+    names only variables it projects (the order is computed again over the rows), and it
+    gives the same answer each time (no RAND, NOW, UUID, STRUUID, BNODE)."""
     parts = split_select(bound)
-    if parts is None:
+    if parts is None or _ONCE.search(masked(bound)):
         return False
     projection = masked(parts[1]).split("{", 1)[0]
     if "*" in projection:

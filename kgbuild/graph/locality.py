@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import pyoxigraph
 
 from kgbuild.errors import KGBuildError
-from kgbuild.graph.query import masked
 from kgbuild.namespaces import prefixes
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -251,77 +250,3 @@ def affected_keys(
 
 def _chunks(items: list[str]) -> list[list[str]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-
-
-# -- the question for some keys ---------------------------------------------------------------
-
-
-def restrict(text: str, variable: str, keys: list[str]) -> str:
-    """``text`` answering for ``keys`` only: ``VALUES ?variable { keys }`` at the start of the
-    query's WHERE clause and of every sub-query that projects the variable as it is and has no
-    LIMIT or OFFSET (there the block changes nothing but the work: the sub-query's rows for
-    other keys would not join). Without it in the sub-queries Oxigraph computes them for
-    every key: the whole answer's cost for a few keys."""
-    blank = masked(text)
-    block = f" VALUES ?{variable} {{ {' '.join(keys)} }} "
-    inserts = []
-    first = _first_select(blank)
-    for match in re.finditer(r"(?<![\w?$])SELECT\b", blank, re.IGNORECASE):
-        open_at = blank.find("{", match.end())
-        if open_at < 0:
-            continue
-        projection = re.sub(r"\bWHERE\b\s*$", "", blank[match.end() : open_at], flags=re.I)
-        close_at = _matching(blank, open_at)
-        if match.start() != first:
-            if variable not in _plain_variables(projection):
-                continue
-            rest = blank[close_at + 1 : _enclosing_end(blank, close_at + 1)]
-            if re.search(r"\b(LIMIT|OFFSET)\b", rest, re.IGNORECASE):
-                continue
-        inserts.append(open_at + 1)
-    for at in sorted(inserts, reverse=True):
-        text = text[:at] + block + text[at:]
-    return text
-
-
-def _first_select(masked: str) -> int:
-    match = re.search(r"(?<![\w?$])SELECT\b", masked, re.IGNORECASE)
-    return match.start() if match else -1
-
-
-def _plain_variables(projection: str) -> set[str]:
-    """Variables projected as they are (outside any ``( ... AS ?x)``)."""
-    out, depth = set(), 0
-    for match in re.finditer(r"[()]|[?$](\w+)", projection):
-        if match.group(0) == "(":
-            depth += 1
-        elif match.group(0) == ")":
-            depth -= 1
-        elif depth == 0:
-            out.add(match.group(1))
-    return out
-
-
-def _matching(masked: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(masked)):
-        if masked[i] == "{":
-            depth += 1
-        elif masked[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(masked) - 1
-
-
-def _enclosing_end(masked: str, start: int) -> int:
-    """Where the group around a sub-query closes (its solution modifiers come before)."""
-    depth = 0
-    for i in range(start, len(masked)):
-        if masked[i] == "{":
-            depth += 1
-        elif masked[i] == "}":
-            if depth == 0:
-                return i
-            depth -= 1
-    return len(masked)
