@@ -27,10 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from kgbuild.graph.answers import ANSWERS_DIR, materialise
+from kgbuild.graph.answers import materialise
 from kgbuild.graph.changes import changed_nodes
 from kgbuild.graph.query import Page, run_query, saved_queries
 from kgbuild.graph.store import open_store
+from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.pipeline import build, query_page
 from kgbuild.project import Project
 

@@ -285,9 +285,9 @@ def query_page(
     """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
     number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
     Outcome whole. ``read=False`` for a page to serialize in a standard format."""
-    from kgbuild.graph.answers import answer_page
     from kgbuild.graph.query import run_page
     from kgbuild.graph.store import open_store
+    from kgbuild.graph.stored import answer_page
 
     project, text, bindings = _question(project, text, params)
     if not reason:  # the build's answer to exactly this question, if it wrote one

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from kgbuild.graph.answers import ANSWERS_DIR, materialise, ordered, stored_answers
+from kgbuild.graph.answers import materialise, ordered
 from kgbuild.graph.changes import changed_nodes
 from kgbuild.graph.locality import (
     LocalityError,
@@ -24,6 +24,7 @@ from kgbuild.graph.locality import (
 from kgbuild.graph.query import Page, bound_text, saved_queries, standalone_text
 from kgbuild.graph.restrict import restrict
 from kgbuild.graph.store import NotBuilt
+from kgbuild.graph.stored import ANSWERS_DIR, stored_answers
 from kgbuild.pipeline import BuildResult, build, query_page
 from kgbuild.project import Project
 from tests.conftest import ROOT

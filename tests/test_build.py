@@ -14,8 +14,8 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kgbuild.errors import InputError
-from kgbuild.graph.answers import ANSWERS_DIR
 from kgbuild.graph.dumps import BUILD_FILES, MERGED_FILES, REPORT_FILE
+from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
 from tests.conftest import ROOT, Sparql

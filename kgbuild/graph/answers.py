@@ -1,19 +1,10 @@
-"""The saved questions' default answers, written by each build beside its store.
+"""The saved questions' default answers, made by each build beside its store.
 
 A listing question (every event, every statement ...) costs its joins and grouping over the
 whole dataset, however few rows are shown: at 10,000 documents seconds to a minute. So each
 build writes the default answer (default parameters, no --reason) of every saved SELECT
-question into ``<generation>/answers/``, and a page is read from there in milliseconds:
-
-``answers.json``
-    what each file answers: the SHA-256 of the exact SPARQL that ``kgbuild query NAME``
-    runs (what ``--show`` prints), the columns, the number of rows, the question's text;
-``NAME.tsv``
-    the answer in the W3C SPARQL 1.1 TSV results format: a header line, then one row a line
-    (a page is parsed as it is and written in any results format);
-``NAME.idx``
-    where each row starts: little-endian unsigned 64-bit byte offsets into ``NAME.tsv``, one
-    per row and one for the end, so that any page is two seeks.
+question into ``<generation>/answers/`` (the files: stored.py), and a page is read from there
+in milliseconds.
 
 A question that declares its key and what it reads (``# key:``, ``# reads:``, see locality.py)
 is kept up to date per key: the next build finds the keys a change can reach, answers the
@@ -31,11 +22,8 @@ without the header) are run whole, each build.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 import shutil
-import struct
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -43,7 +31,6 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kgbuild.atomic import write_file
 from kgbuild.errors import KGBuildError
 from kgbuild.graph.changes import changed_quads
 from kgbuild.graph.locality import (
@@ -54,8 +41,6 @@ from kgbuild.graph.locality import (
     parse_locality,
 )
 from kgbuild.graph.query import (
-    Outcome,
-    Page,
     QueryError,
     bound_text,
     masked,
@@ -66,13 +51,19 @@ from kgbuild.graph.query import (
 )
 from kgbuild.graph.restrict import restrict
 from kgbuild.graph.store import STORE_DIR
+from kgbuild.graph.stored import (
+    ANSWERS_DIR,
+    TSV,
+    count_rows,
+    link_answer,
+    read_index,
+    read_rows,
+    write_answer,
+    write_index,
+)
 from kgbuild.project import Project
 
-ANSWERS_DIR = "answers"
-INDEX_FILE = "answers.json"
-FORMAT = 1  # of the files above; an answer of another format is computed again
 BATCH = 256  # keys per query
-TSV = pyoxigraph.QueryResultsFormat.TSV
 GLOBAL_GRAPHS = ("ontology", "vocabularies")  # a change there: every answer again
 
 
@@ -129,7 +120,7 @@ def materialise(
     if store.contains_named_graph(inferred):
         graphs.append(inferred)
     old_folder = previous / ANSWERS_DIR if previous is not None else None
-    old = _index(old_folder) if old_folder is not None else {}
+    old = read_index(old_folder) if old_folder is not None else {}
     changes = _changes(store, project, previous, changed) if old else None
     target = folder / ANSWERS_DIR
     shutil.rmtree(target, ignore_errors=True)
@@ -156,13 +147,13 @@ def materialise(
                 changes if reusable else None,
                 target,
             )
-        except (KGBuildError, SyntaxError, OSError, ValueError) as exc:
+        except (KGBuildError, SyntaxError, OSError, ValueError, RuntimeError) as exc:
             message = getattr(exc, "message", str(exc))
             done.append(Answered(saved.name, f"failed: {message}"))
             continue
         if rows is not None:
-            _write(target, saved.name, header, rows)
-        answered.rows = _count(target / f"{saved.name}.idx")
+            write_answer(target, saved.name, header, rows)
+        answered.rows = count_rows(target / f"{saved.name}.idx")
         answered.seconds = time.perf_counter() - started
         done.append(answered)
         index[saved.name] = {
@@ -174,8 +165,7 @@ def materialise(
             "params": saved.params,
             "base": project.base,
         }
-    document = {"format": FORMAT, "questions": index}
-    write_file(target / INDEX_FILE, json.dumps(document, indent=1, sort_keys=True).encode())
+    write_index(target, index)
     return done
 
 
@@ -224,13 +214,13 @@ class _Context:
             return header, rows, Answered(name, "whole")
         old = None
         if old_folder is not None and changes is not None:
-            old = _read_lines(old_folder / f"{name}.tsv")  # None: unreadable, answer all keys
+            old = read_rows(old_folder / f"{name}.tsv")  # None: unreadable, answer all keys
         if old is not None and f"?{locality.variable}" in old[0].split("\t"):
             header, rows = old
             column = header.split("\t").index(f"?{locality.variable}")
             keys = affected_keys(self.store, locality, changes or [], self.graphs)
             if not keys:
-                _link(old_folder, target, name)
+                link_answer(old_folder, target, name)
                 return header, None, Answered(name, "kept")
             present = keys_with_step(self.store, locality, keys, self.graphs)
             kept = [row for row in rows if row.split("\t")[column] not in keys]
@@ -328,120 +318,3 @@ def ordered(header: str, rows: list[str], text: str, base: str) -> list[str]:
     query = standalone_text(query, base)  # the project's prefixes the clause uses
     order = [int(solution[0].value) for solution in pyoxigraph.Store().query(query)]
     return [ranked[i] for i in order]
-
-
-# -- files ------------------------------------------------------------------------------------
-
-
-def _write(target: Path, name: str, header: str, rows: list[str]) -> None:
-    data = "".join(f"{line}\n" for line in [header, *rows]).encode("utf-8")
-    offsets, at = [], len(header.encode("utf-8")) + 1
-    for row in rows:
-        offsets.append(at)
-        at += len(row.encode("utf-8")) + 1
-    offsets.append(at)
-    write_file(target / f"{name}.tsv", data)
-    write_file(target / f"{name}.idx", struct.pack(f"<{len(offsets)}Q", *offsets))
-
-
-def _read_lines(path: Path) -> tuple[str, list[str]] | None:
-    """The header and rows of a stored answer; None if it cannot be read."""
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return lines[0], [line for line in lines[1:] if line]
-
-
-def _count(index: Path) -> int:
-    return index.stat().st_size // 8 - 1
-
-
-def _link(old: Path, target: Path, name: str) -> None:
-    """The previous build's files, as they are (hard links where the file system allows)."""
-    for suffix in (".tsv", ".idx"):
-        source, copy = old / f"{name}{suffix}", target / f"{name}{suffix}"
-        try:
-            os.link(source, copy)
-        except OSError:
-            shutil.copyfile(source, copy)
-
-
-def _index(folder: Path | None) -> dict[str, dict[str, object]]:
-    """The questions answered in ``folder`` (empty if none, or of another format)."""
-    if folder is None:
-        return {}
-    try:
-        document = json.loads((folder / INDEX_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return {}
-    return dict(document.get("questions") or {})
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stored:
-    """One stored answer of a build: its folder, name and what answers.json says of it."""
-
-    folder: Path
-    name: str
-    entry: dict[str, object]
-
-    @property
-    def total(self) -> int:
-        return int(self.entry["rows"])  # type: ignore[call-overload]
-
-    def rows(self, offset: int = 0, limit: int | None = None) -> bytes:
-        """Rows offset+1 … offset+limit (limit None: to the end) as TSV with its header."""
-        start = min(max(offset, 0), self.total)
-        end = self.total if limit is None else min(self.total, start + max(limit, 0))
-        with (
-            open(self.folder / f"{self.name}.idx", "rb") as index,
-            open(self.folder / f"{self.name}.tsv", "rb") as table,
-        ):
-            index.seek(8 * start)
-            first, *_ = struct.unpack("<Q", index.read(8))
-            index.seek(8 * end)
-            last, *_ = struct.unpack("<Q", index.read(8))
-            header = table.readline()
-            table.seek(first)
-            return header + table.read(last - first)
-
-
-def stored_answers(dist: Path) -> dict[str, Stored]:
-    """The answers of the build in ``dist`` by question name (empty if it has none)."""
-    folder = (dist / ANSWERS_DIR).resolve()
-    return {name: Stored(folder, name, entry) for name, entry in _index(folder).items()}
-
-
-def answer_page(
-    dist: Path,
-    text: str,
-    *,
-    base: str,
-    params: dict[str, str] | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> Page | None:
-    """The page of ``text`` (a saved question's text, with ``params`` bound) from the answers
-    of the build in ``dist``, if that build answered exactly this SPARQL; else None."""
-    if offset < 0 or (limit is not None and limit < 0):
-        raise QueryError("--limit and --offset take 0 or more")
-    stored = stored_answers(dist)
-    if not stored:
-        return None
-    run = standalone_text(text, base, params or None)
-    digest = hashlib.sha256(run.encode("utf-8")).hexdigest()
-    for answer in stored.values():
-        if answer.entry.get("sha256") == digest:
-            try:
-                data = answer.rows(offset, limit)
-            except (OSError, struct.error):
-                return None  # the build was replaced meanwhile: answer live
-            solutions = pyoxigraph.parse_query_results(data, format=TSV)
-            return Page(Outcome(solutions), answer.total, offset, limit)
-    return None

@@ -2,7 +2,7 @@
 
 ``GET /questions`` lists the questions the build answered (name, title, rows); ``GET
 /questions/NAME`` gives rows 1-100 of its default answer, read from the answers the build
-stored (graph/answers.py), as W3C SPARQL results in the format the Accept header (or
+stored (graph/stored.py), as W3C SPARQL results in the format the Accept header (or
 ``?format=json|xml|csv|tsv``) asks for, JSON by default. ``?limit=N``, ``?offset=N``,
 ``?page=N`` (from 1) and ``?all`` choose the rows; the total is the ``X-Total-Count``
 header, and a ``Link: <...>; rel="next"`` header names the next page. Any other query
@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kgbuild.graph.answers import Stored, stored_answers
 from kgbuild.graph.query import (
     SELECT_FORMATS,
     QueryError,
@@ -30,6 +29,7 @@ from kgbuild.graph.query import (
     page_text,
     standalone_text,
 )
+from kgbuild.graph.stored import Stored, stored_answers
 
 
 class Refusal(Exception):

@@ -13,9 +13,9 @@ format) and ships the YASGUI query page. The front, on the public host and port,
   Turtle (text/turtle) or the JSON-LD (application/ld+json) of the published release;
 - the release website under /site/;
 - the saved questions by the page at /questions/NAME (?limit, ?offset, ?page, ?all): read from
-  the answers the build stored (graph/answers.py), in milliseconds, with the total number of
+  the answers the build stored (graph/stored.py), in milliseconds, with the total number of
   rows in the ``X-Total-Count`` header; other parameters (?resource=...) are answered live by
-  Oxigraph under the same limits.
+  Oxigraph under the same limits (questions.py).
 """
 
 from __future__ import annotations
