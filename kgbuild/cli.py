@@ -350,11 +350,12 @@ def query(
         return
     note = None
     saved = query is not None and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", query) is not None
-    if not all_rows and (saved or limit is not None or offset or page):
+    if saved or (not all_rows and (limit is not None or offset or page)):
         from kgbuild.graph.query import DEFAULT_PAGE, Page
 
-        size = DEFAULT_PAGE if limit is None else limit
-        start = (page - 1) * size if page and not offset else offset
+        # --all: every row; of a saved question from the build's stored answer when it has one
+        size = None if all_rows else DEFAULT_PAGE if limit is None else limit
+        start = 0 if size is None else (page - 1) * size if page and not offset else offset
         answer = pipeline.query_page(
             project,
             query,

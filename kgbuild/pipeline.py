@@ -23,6 +23,7 @@ import pyoxigraph
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
 from kgbuild.cache import Cache, digest
 from kgbuild.errors import OutputError, ValidationFailed
+from kgbuild.graph.answers import write_answers
 from kgbuild.graph.assemble import (
     Assembly,
     assemble,
@@ -74,6 +75,10 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     work: dict[str, int] = field(default_factory=dict)  # what was redone (not kept or cached)
     digests: dict[str, str] = field(default_factory=dict, repr=False)  # graph -> chunk SHA-256
+    # the IRIs of the triples added to or removed from a named graph since ``previous`` (the
+    # last build's generation); None: a build from scratch
+    changed_nodes: set[str] | None = field(default=None, repr=False)
+    previous: Path | None = field(default=None, repr=False)
 
 
 def _project(project: Project | str | Path) -> Project:
@@ -276,7 +281,9 @@ def _build_into(
     report(progress, "validating", 0, documents)
     if store is not None and state is not None:
         changes = apply_changes(store, changed, {project.graph_iri("inferred")})
-        update_inferred(store, changes.named_nodes(), schema, project)
+        touched = changes.named_nodes()
+        update_inferred(store, touched, schema, project)
+        nodes: set[str] | None = {n.value for n in touched if isinstance(n, pyoxigraph.NamedNode)}
         if changed:
             cache.did("graphs reasoned", len(changed))
             cache.did("store graphs replaced", len(changed))
@@ -290,6 +297,7 @@ def _build_into(
             if redone:
                 cache.did("nodes validated", redone)
     else:
+        nodes = None  # everything is new: the stored answers are made from scratch
 
         def make_store() -> pyoxigraph.Store:
             merged_nt = merged_ntriples(assembly.nquads)
@@ -312,7 +320,10 @@ def _build_into(
     store.flush()
     del store
     report(progress, "validating", documents, documents)
-    return BuildResult(assembly, checked, count(assembly, triples), 0.0, digests=digests)
+    result = BuildResult(assembly, checked, count(assembly, triples), 0.0, digests=digests)
+    result.changed_nodes = nodes
+    result.previous = state.folder if state is not None else None
+    return result
 
 
 def _whole(
@@ -363,6 +374,13 @@ def _write_outputs(
         result.digests,
     )
     written.append(generation / STORE_DIR)
+    written += write_answers(
+        generation / STORE_DIR,
+        project,
+        generation,
+        result.previous if result.changed_nodes is not None else None,
+        result.changed_nodes,
+    )
     point(out / CURRENT, generation)  # the commit
     link_outputs(out, generation, [path.name for path in written])
     for name in MERGED_FILES:  # links to merged dumps this build did not write
@@ -488,8 +506,20 @@ def query_page(
     Outcome whole. ``read=False`` for a page to serialize in a standard format."""
     from kgbuild.graph.query import run_page
     from kgbuild.graph.store import open_store
+    from kgbuild.graph.stored import answer_page
 
     project, text, bindings = _question(project, text, params)
+    if not reason:  # the build's answer to exactly this question, if it wrote one
+        kept = answer_page(
+            dist or project.dist_dir,
+            text,
+            base=project.base,
+            params=bindings,
+            limit=limit,
+            offset=offset,
+        )
+        if kept is not None:
+            return kept
     store = open_store(dist or project.dist_dir)
     return run_page(
         store,

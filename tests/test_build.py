@@ -15,6 +15,7 @@ from rdflib.compare import isomorphic
 
 from kgbuild.errors import InputError
 from kgbuild.graph.dumps import BUILD_FILES, MERGED_FILES, REPORT_FILE
+from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
 from tests.conftest import ROOT, Sparql
@@ -45,7 +46,7 @@ def test_build_writes_every_dump_with_no_violation(built: tuple[BuildResult, Pat
     result, out = built
     assert result.report.violations == 0
     shown = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert shown == sorted([*BUILD_FILES, REPORT_FILE, "store"])
+    assert shown == sorted([*BUILD_FILES, REPORT_FILE, "store", ANSWERS_DIR])
     # each output is a link into the generation that .current points at (see atomic.py)
     assert all(os.readlink(out / name) == f".current/{name}" for name in shown)
     assert result.counts["sources"] == 4
@@ -284,3 +285,23 @@ def test_a_modality_stated_elsewhere_replaces_the_default_and_comes_back(tmp_pat
     clean = tmp_path / "clean"
     build(Project.at(project), out_dir=clean, use_cache=False)
     assert _outputs_and_store(project / "dist") == _outputs_and_store(clean)
+
+
+def test_a_byte_identical_copy_under_a_new_id_is_a_source_of_its_own(tmp_path: Path) -> None:
+    """The cache and the last build key a document by its id as well as its bytes: a copy of
+    a document under another id gets its own graph and source, not the original's."""
+    from corpus import generate
+
+    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 6, seed=7)
+    docs = corpus / "data" / "documents"
+    build(Project.at(corpus))
+    for suffix in (".txt", ".yaml"):
+        shutil.copy(docs / f"000003{suffix}", docs / f"000099{suffix}")
+    copied = build(Project.at(corpus))
+    assert copied.work["documents read"] == 1
+    project = Project.at(corpus)
+    store = pyoxigraph.Store.read_only(str(corpus / "dist" / "store"))
+    graph = pyoxigraph.NamedNode(project.graph_iri("000099"))
+    source = pyoxigraph.NamedNode(project.source_iri("000099"))
+    assert list(store.quads_for_pattern(source, None, None, graph))
+    assert copied.counts["sources"] == 7

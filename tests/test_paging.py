@@ -43,6 +43,9 @@ def test_a_page_is_that_slice_of_the_whole_answer_with_its_total(
         page = run_page(
             store, saved.text, base=ID, params=saved.params, limit=limit, offset=offset, read=read
         )
+        if limit is None and offset == 0 and not read:  # every row, to stream: one query
+            assert not isinstance(page, Page) and texts(page.rows) == rows
+            continue
         assert isinstance(page, Page)
         end = None if limit is None else offset + limit
         assert texts(page.outcome.rows) == rows[offset:end], (offset, limit, read)

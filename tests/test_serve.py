@@ -21,6 +21,7 @@ from kgbuild.pipeline import BuildResult
 from kgbuild.release.serve import Limits, Server, preferred
 from tests.conftest import ROOT
 
+XML = pyoxigraph.QueryResultsFormat.XML
 SELECT = (
     "SELECT ?name WHERE { ?p a <https://w3id.org/kgbuild/ontology#Person> ; "
     "<http://www.w3.org/2000/01/rdf-schema#label> ?name } ORDER BY ?name"
@@ -244,3 +245,46 @@ def test_service_queries_are_refused_by_the_endpoint(server: Server) -> None:
         "application/sparql-query",
     )
     assert status == 403
+
+
+def test_questions_are_listed_with_their_rows(server: Server) -> None:
+    status, headers, body = get(f"{server.url}/questions")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    listed = {q["name"]: q for q in json.loads(body)["questions"]}
+    assert listed["timeline"]["rows"] == 78 and listed["timeline"]["url"] == "/questions/timeline"
+    assert "source-view" not in listed  # a CONSTRUCT: ask /sparql
+
+
+def test_a_saved_question_pages_from_the_stored_answer_with_the_total(server: Server) -> None:
+    status, headers, body = get(f"{server.url}/questions/timeline?limit=5&offset=10")
+    assert status == 200 and headers["X-Total-Count"] == "78"
+    assert headers["Content-Type"] == "application/sparql-results+json"
+    assert len(json.loads(body)["results"]["bindings"]) == 5
+    assert headers["Link"] == '</questions/timeline?offset=15&limit=5>; rel="next"'
+    _, _, whole = get(f"{server.url}/questions/timeline?all", "text/csv")
+    assert len(whole.decode().strip().splitlines()) == 1 + 78
+    status, headers, body = get(f"{server.url}/questions/timeline?page=8&format=tsv")
+    assert status == 200 and "Link" not in headers  # rows 701-800 of 78: none, no next page
+    assert body.decode().strip().count("\n") == 0
+
+
+def test_a_saved_question_with_other_parameters_is_answered_live_by_the_page(
+    server: Server,
+) -> None:
+    url = f"{server.url}/questions/evidence?resource=person:dejan-lukovic&limit=1"
+    status, headers, body = get(url, "application/sparql-results+xml")
+    assert status == 200, body
+    assert headers["X-Total-Count"] == "4" and "offset=1" in headers["Link"]
+    assert len(list(pyoxigraph.parse_query_results(body, format=XML))) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/questions/timelin", 404),
+        ("/questions/timeline?limit=x", 400),
+        ("/questions/timeline?format=html", 400),
+    ],
+)
+def test_a_bad_question_request_says_what_is_wrong(server: Server, path: str, status: int) -> None:
+    assert get(f"{server.url}{path}")[0] == status

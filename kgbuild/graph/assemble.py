@@ -375,8 +375,8 @@ def input_stat(project: Project, doc_id: str) -> tuple[int, ...]:
 
 
 def input_digest(project: Project, doc_id: str, fingerprint: str, max_bytes: int) -> str | None:
-    """The digest of a document's inputs (its text, its curated file, the reading rules);
-    None when a file is missing or too large (reading it reports why)."""
+    """The digest of a document's inputs (its id, its text, its curated file, the reading
+    rules); None when a file is missing or too large (reading it reports why)."""
     parts = []
     folder = str(project.documents_dir)
     for suffix in (".txt", ".yaml"):
@@ -387,7 +387,7 @@ def input_digest(project: Project, doc_id: str, fingerprint: str, max_bytes: int
                 parts.append(handle.read())
         except OSError:
             return None
-    return digest(fingerprint, *parts)
+    return digest(fingerprint, doc_id, *parts)  # the id names the graph: a copy is another
 
 
 def _document_entries(

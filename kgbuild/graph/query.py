@@ -30,7 +30,7 @@ GRAPH_FORMATS = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
     "rdfxml": pyoxigraph.RdfFormat.RDF_XML,
 }
-_HEADER = re.compile(r"^#\s*(title|question|answer|param)\s*:\s*(.*)$", re.IGNORECASE)
+_HEADER = re.compile(r"^#\s*(title|question|answer|param|key|reads)\s*:\s*(.*)$", re.IGNORECASE)
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
@@ -48,6 +48,10 @@ class SavedQuery:
     question: str
     answer: str
     params: dict[str, str] = field(default_factory=dict)
+    # What the build needs to keep the answer up to date per key (see graph/locality.py):
+    # "# key: ?event kg:modality" and the "# reads:" paths, as written; "" when not given.
+    key: str = ""
+    reads: str = ""
 
     @property
     def text(self) -> str:
@@ -70,7 +74,7 @@ def saved_queries(folder: Path) -> list[SavedQuery]:
             if key == "param":
                 name, _, default = value.partition("=")
                 params[name.strip().lstrip("?")] = default.strip()
-            else:
+            else:  # continued over several lines
                 fields[key] = (fields.get(key, "") + " " + value).strip()
         out.append(
             SavedQuery(
@@ -80,6 +84,8 @@ def saved_queries(folder: Path) -> list[SavedQuery]:
                 question=fields.get("question", ""),
                 answer=fields.get("answer", ""),
                 params=params,
+                key=fields.get("key", ""),
+                reads=fields.get("reads", ""),
             )
         )
     return out
@@ -271,6 +277,12 @@ _LEXICAL = re.compile(
     r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*"
 )
 _SERVICE = re.compile(r"(?<![?$:\w])SERVICE\b", re.IGNORECASE)
+
+
+def masked(text: str) -> str:
+    """``text`` with its strings, IRIs and comments blanked out (same length, same offsets),
+    so that keywords and braces can be looked for in what is left."""
+    return _LEXICAL.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def refuse_remote(text: str) -> None:
@@ -535,7 +547,8 @@ def run_page(
     10,000 documents the saved questions' cost is their joins and grouping, not their rows,
     so the second query costs nearly a whole answer again: reading once is the faster way.
     A query that is no SELECT, or a SELECT that paging cannot extend (it has its own LIMIT,
-    OFFSET, FROM or trailing VALUES), gives its whole Outcome, as run_query does.
+    OFFSET, FROM or trailing VALUES), gives its whole Outcome, as run_query does; so does
+    every row (``limit`` None, ``offset`` 0) to stream (``read=False``), in one query.
     """
     if offset < 0 or (limit is not None and limit < 0):
         raise QueryError("--limit and --offset take 0 or more")
@@ -551,8 +564,8 @@ def run_page(
         outcome._rows = rows
         return Page(outcome, total, offset, limit)
     paged, counted = page_text(bound, limit, offset), count_text(bound)
-    if paged is None or counted is None:
-        return run_query(store, bound, base=base, reason=reason)
+    if paged is None or counted is None or (limit is None and offset == 0):
+        return run_query(store, bound, base=base, reason=reason)  # nothing to page: whole
     outcome = run_query(store, paged, base=base, reason=reason)
     total = run_query(store, counted, base=base, reason=reason).rows[0][0]
     return Page(outcome, int(total.value), offset, limit)

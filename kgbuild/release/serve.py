@@ -11,13 +11,18 @@ format) and ships the YASGUI query page. The front, on the public host and port,
 - refusal of SPARQL Update and Graph Store requests (403);
 - dereferenceable resource IRIs: /id/<path> answers 303 See Other to the page (text/html), the
   Turtle (text/turtle) or the JSON-LD (application/ld+json) of the published release;
-- the release website under /site/.
+- the release website under /site/;
+- the saved questions by the page at /questions/NAME (?limit, ?offset, ?page, ?all): read from
+  the answers the build stored (graph/stored.py), in milliseconds, with the total number of
+  rows in the ``X-Total-Count`` header; other parameters (?resource=...) are answered live by
+  Oxigraph under the same limits (questions.py).
 """
 
 from __future__ import annotations
 
 import http.client
 import http.server
+import json
 import mimetypes
 import os
 import shutil
@@ -34,6 +39,7 @@ from pathlib import Path
 
 from kgbuild.errors import KGBuildError
 from kgbuild.graph.store import STORE_DIR, NotBuilt
+from kgbuild.release.questions import Refusal as _Refusal
 
 CANCELLED = b"The SPARQL operation has been cancelled"
 _ASSETS = {"/yasgui.min.js", "/yasgui.min.css", "/logo.svg"}
@@ -112,12 +118,14 @@ class Front(http.server.ThreadingHTTPServer):
         release: Path,
         limits: Limits,
         base: str,
+        dist: Path | None = None,
     ) -> None:
         super().__init__(address, Handler)
         self.upstream = upstream
         self.release = release
         self.limits = limits
         self.base = base
+        self.dist = dist  # the build whose stored answers /questions/ reads
         self.slots = threading.BoundedSemaphore(limits.concurrent)
 
 
@@ -176,6 +184,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._proxy_query(
                 "POST", "", url.query.encode("ascii"), "application/x-www-form-urlencoded"
             )
+        if path == "/questions" or path.startswith("/questions/"):
+            if method == "POST":
+                return self._error(405, "GET a saved question's page: /questions/NAME?limit=100")
+            return self._question(path[len("/questions") :].strip("/"), url.query, method)
         if path in _ASSETS:
             return self._proxy_plain(path)
         if path == "/" or path == "/site" or path == "/site/":
@@ -206,57 +218,107 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not self.server.slots.acquire(timeout=limits.timeout_s):
             return self._error(503, "the server is busy: too many queries at once; retry later")
         try:
-            conn = http.client.HTTPConnection(*self.server.upstream, timeout=limits.timeout_s)
-            headers = {"Accept": self.headers.get("Accept") or "application/sparql-results+json"}
-            if kind:
-                headers["Content-Type"] = kind
-            target = "/query" + (f"?{query}" if query else "")
-            try:
-                conn.request(method, target, body=body or None, headers=headers)
-                response = conn.getresponse()
-                chunks, size = [], 0
-                while True:
-                    left = limits.timeout_s - (time.monotonic() - started)
-                    if left <= 0:
-                        raise TimeoutError
-                    conn.sock.settimeout(left)
-                    chunk = response.read1(65536)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > limits.max_bytes:
-                        return self._error(
-                            413,
-                            f"the result is larger than the limit of {limits.max_bytes} "
-                            "bytes: add a LIMIT or ask for less",
-                        )
-                    chunks.append(chunk)
-            except TimeoutError:
-                return self._error(
-                    503,
-                    f"the query ran longer than the limit of "
-                    f"{limits.timeout_s:g} s and was stopped",
-                )
-            except OSError as exc:
-                return self._error(502, f"the SPARQL engine did not answer: {exc}")
-            finally:
-                conn.close()
-            data = b"".join(chunks)
-            if response.status == 200 and CANCELLED in data[-200:]:
-                return self._error(
-                    503,
-                    f"the query ran longer than the limit of "
-                    f"{limits.timeout_s:g} s and was stopped",
-                )
-            self.send_response(response.status)
-            for name in ("Content-Type", "Vary"):
-                if response.getheader(name):
-                    self.send_header(name, response.getheader(name))
+            accept = self.headers.get("Accept") or "application/sparql-results+json"
+            status, headers, data = self._upstream(method, query, body, kind, accept, started)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        except _Refusal as refusal:
+            self._error(refusal.status, refusal.message)
         finally:
             self.server.slots.release()
+
+    def _upstream(
+        self, method: str, query: str, body: bytes, kind: str | None, accept: str, started: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Oxigraph's answer (status, headers to pass on, body) within the limits; raises
+        _Refusal when it runs too long or answers too much. The caller holds a slot."""
+        limits = self.server.limits
+        conn = http.client.HTTPConnection(*self.server.upstream, timeout=limits.timeout_s)
+        headers = {"Accept": accept}
+        if kind:
+            headers["Content-Type"] = kind
+        target = "/query" + (f"?{query}" if query else "")
+        too_long = _Refusal(
+            503, f"the query ran longer than the limit of {limits.timeout_s:g} s and was stopped"
+        )
+        try:
+            conn.request(method, target, body=body or None, headers=headers)
+            response = conn.getresponse()
+            chunks, size = [], 0
+            while True:
+                left = limits.timeout_s - (time.monotonic() - started)
+                if left <= 0:
+                    raise TimeoutError
+                conn.sock.settimeout(left)
+                chunk = response.read1(65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limits.max_bytes:
+                    raise _Refusal(
+                        413,
+                        f"the result is larger than the limit of {limits.max_bytes} "
+                        "bytes: add a LIMIT or ask for less",
+                    )
+                chunks.append(chunk)
+        except TimeoutError:
+            raise too_long from None
+        except OSError as exc:
+            raise _Refusal(502, f"the SPARQL engine did not answer: {exc}") from None
+        finally:
+            conn.close()
+        data = b"".join(chunks)
+        if response.status == 200 and CANCELLED in data[-200:]:
+            raise too_long
+        passed = {n: response.getheader(n) for n in ("Content-Type", "Vary")}
+        return response.status, {n: v for n, v in passed.items() if v}, data
+
+    # -- saved questions by the page ----------------------------------------------------------
+
+    def _question(self, name: str, query: str, method: str) -> None:
+        """/questions/NAME: a page of a saved question (see questions.py)."""
+        from kgbuild.release.questions import answer
+
+        reply = answer(
+            self.server.dist,
+            name,
+            query,
+            self.headers.get("Accept") or "",
+            self.server.base,
+            self.server.limits.max_bytes,
+            self._live_page,
+        )
+        self.send_response(reply.status)
+        for header, value in reply.headers.items():
+            self.send_header(header, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(reply.body)
+
+    def _live_page(self, paged: str, counted: str, accept: str) -> tuple[bytes, int]:
+        """The page (in ``accept``) and the count, from Oxigraph within the limits."""
+        limits = self.server.limits
+        started = time.monotonic()
+        if not self.server.slots.acquire(timeout=limits.timeout_s):
+            raise _Refusal(503, "the server is busy: too many queries at once; retry later")
+        try:
+            form = "application/x-www-form-urlencoded"
+            replies = []
+            for text, kind in ((paged, accept), (counted, "application/sparql-results+json")):
+                body = urllib.parse.urlencode({"query": text}).encode("utf-8")
+                status, _, data = self._upstream("POST", "", body, form, kind, started)
+                if status != 200:
+                    raise _Refusal(status, data.decode("utf-8", "replace").strip())
+                replies.append(data)
+        finally:
+            self.server.slots.release()
+        count = json.loads(replies[1])["results"]["bindings"][0]["total"]["value"]
+        return replies[0], int(count)
 
     def _query_page(self) -> None:
         """YASGUI, as Oxigraph ships it, pointed at this endpoint."""
@@ -346,6 +408,7 @@ class Server:
         if not store.is_dir():
             raise NotBuilt(f"nothing is built in {dist} yet", hint="run 'kgbuild build' first")
         self.store, self.release, self.host, self.port = store, release, host, port
+        self.dist = dist
         self.limits, self.base = limits, base
         self.process: subprocess.Popen[bytes] | None = None
         self.front: Front | None = None
@@ -385,7 +448,7 @@ class Server:
                 time.sleep(0.05)
         try:
             self.front = Front(
-                (self.host, self.port), upstream, self.release, self.limits, self.base
+                (self.host, self.port), upstream, self.release, self.limits, self.base, self.dist
             )
         except OSError as exc:
             self.stop()

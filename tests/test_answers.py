@@ -1,0 +1,346 @@
+"""The saved questions' answers that each build writes beside its store (graph/answers.py):
+the rows the questions give, pages read from them, and answers kept up to date per key that are
+byte for byte the answers computed from scratch."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from click.testing import CliRunner
+
+from kgbuild.cli import main
+from kgbuild.graph.answers import materialise, ordered
+from kgbuild.graph.changes import changed_nodes
+from kgbuild.graph.locality import (
+    LocalityError,
+    affected_keys,
+    parse_locality,
+)
+from kgbuild.graph.query import Page, bound_text, saved_queries, standalone_text
+from kgbuild.graph.restrict import restrict
+from kgbuild.graph.store import NotBuilt
+from kgbuild.graph.stored import ANSWERS_DIR, stored_answers
+from kgbuild.pipeline import BuildResult, build, query_page
+from kgbuild.project import Project
+from tests.conftest import ROOT
+
+ID = "https://w3id.org/kgbuild/id/"
+KG = "https://w3id.org/kgbuild/ontology#"
+TSV = pyoxigraph.QueryResultsFormat.TSV
+SAVED = {saved.name: saved for saved in saved_queries(ROOT / "queries")}
+LISTINGS = ["cooperation", "disagreements", "people", "real-arrests", "seizures", "statements"]
+_CONCAT = re.compile(
+    r'GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]*)"\s*\)\s*AS\s+\?(\w+)',
+    re.IGNORECASE,
+)
+
+
+def live(store: pyoxigraph.Store, name: str) -> bytes:
+    saved = SAVED[name]
+    return store.query(standalone_text(saved.text, ID, saved.params)).serialize(format=TSV)
+
+
+def canonical(name: str, data: bytes) -> list[list[object]]:
+    """The rows, with the parts of each GROUP_CONCAT as a set (SPARQL leaves their order
+    open; graph/answers.py says why a stored answer may list them in another order)."""
+    concat = {var: sep for sep, var in _CONCAT.findall(SAVED[name].text)}
+    solutions = pyoxigraph.parse_query_results(data, format=TSV)
+    names = [v.value for v in solutions.variables]
+    out = []
+    for solution in solutions:
+        row: list[object] = []
+        for variable in names:
+            term = solution[variable]
+            if variable in concat and term is not None:
+                row.append((frozenset(term.value.split(concat[variable])), term.language))
+            else:
+                row.append(str(term))
+        out.append(row)
+    return out
+
+
+def stored(out: Path) -> dict[str, bytes]:
+    folder = out / ANSWERS_DIR
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def store(built: tuple[BuildResult, Path]) -> pyoxigraph.Store:
+    return pyoxigraph.Store.read_only(str(built[1] / "store"))
+
+
+# -- what is stored -----------------------------------------------------------------------------
+
+
+def test_build_stores_the_default_answer_of_every_saved_select_question(
+    built: tuple[BuildResult, Path],
+) -> None:
+    answers = stored_answers(built[1])
+    assert sorted(answers) == sorted(n for n in SAVED if n != "source-view")  # a CONSTRUCT
+    assert answers["timeline"].total == 78
+
+
+@pytest.mark.parametrize("name", LISTINGS)
+def test_stored_answer_is_byte_for_byte_what_the_question_gives(
+    built: tuple[BuildResult, Path], store: pyoxigraph.Store, name: str
+) -> None:
+    """Questions without GROUP_CONCAT: the same bytes, rows in the same order."""
+    assert (built[1] / ANSWERS_DIR / f"{name}.tsv").read_bytes() == live(store, name)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in SAVED if n != "source-view"))
+def test_stored_answer_has_the_rows_the_question_gives_in_its_order(
+    built: tuple[BuildResult, Path], store: pyoxigraph.Store, name: str
+) -> None:
+    mine = (built[1] / ANSWERS_DIR / f"{name}.tsv").read_bytes()
+    assert canonical(name, mine) == canonical(name, live(store, name))
+
+
+@pytest.mark.parametrize("name", [*LISTINGS, "timeline"])
+def test_rows_put_in_order_again_come_out_in_the_questions_order(
+    store: pyoxigraph.Store, name: str
+) -> None:
+    header, *rows = live(store, name).decode("utf-8").split("\n")[:-1]
+    shuffled = rows[:]
+    random.Random(7).shuffle(shuffled)
+    again = ordered(header, shuffled, bound_text(SAVED[name].text, SAVED[name].params, ID), ID)
+    assert canonical(name, "\n".join([header, *again, ""]).encode()) == canonical(
+        name, "\n".join([header, *rows, ""]).encode()
+    )
+
+
+def test_answers_per_key_do_not_depend_on_which_keys_are_asked_together(
+    built: tuple[BuildResult, Path], tmp_path: Path
+) -> None:
+    generation = (built[1] / ".current").resolve()
+    project = Project.at(ROOT, ID)
+    materialise(generation / "store", project, tmp_path / "one", batch=1)
+    materialise(generation / "store", project, tmp_path / "many", batch=1000)
+    assert stored(tmp_path / "one") == stored(tmp_path / "many")
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["timeline", "statements"])
+def test_a_page_of_the_stored_answer_is_that_slice_with_the_total(
+    built: tuple[BuildResult, Path], name: str
+) -> None:
+    whole = query_page(ROOT, name, dist=built[1], limit=None)
+    assert isinstance(whole, Page)
+    rows = [[str(v) for v in row] for row in whole.outcome.rows]
+    assert whole.total == len(rows) > 10
+    for offset, limit in ((0, 5), (7, 3), (len(rows) - 2, 10), (len(rows) + 5, 10)):
+        page = query_page(ROOT, name, dist=built[1], limit=limit, offset=offset)
+        assert isinstance(page, Page) and page.total == len(rows)
+        assert [[str(v) for v in row] for row in page.outcome.rows] == rows[offset:][:limit]
+
+
+def test_a_saved_questions_default_page_needs_only_the_stored_answer(
+    built: tuple[BuildResult, Path], tmp_path: Path
+) -> None:
+    """Proof that the page is read, not computed: without the store it is still answered,
+    while other parameters (answered live) need the store."""
+    dist = tmp_path / "dist"
+    shutil.copytree(built[1], dist, symlinks=True)
+    shutil.rmtree((dist / ".current").resolve() / "store")
+    page = query_page(ROOT, "people", dist=dist, limit=2)
+    assert isinstance(page, Page) and page.total == 10 and len(page.outcome.rows) == 2
+    with pytest.raises(NotBuilt):
+        query_page(ROOT, "evidence", dist=dist, params={"resource": "person:dejan-lukovic"})
+    with pytest.raises(NotBuilt):
+        query_page(ROOT, "timeline", dist=dist, reason=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml"])
+def test_a_stored_page_prints_as_the_live_page_in_every_format(
+    built: tuple[BuildResult, Path], tmp_path: Path, fmt: str
+) -> None:
+    """The same bytes as before there were stored answers: the page computed live (an answer
+    folder of another format is not read)."""
+    args = ["query", "--project", str(ROOT), "--dist", str(built[1]), "people", "--limit", "3"]
+    stored_out = CliRunner().invoke(main, [*args, "--offset", "2", "--format", fmt])
+    dist = tmp_path / "dist"
+    shutil.copytree(built[1], dist, symlinks=True)
+    (dist / ANSWERS_DIR / "answers.json").write_text('{"format": 0}')
+    args[4] = str(dist)
+    live_out = CliRunner().invoke(main, [*args, "--offset", "2", "--format", fmt])
+    assert stored_out.exit_code == live_out.exit_code == 0, stored_out.output
+    assert stored_out.stdout == live_out.stdout and "rows 3-5 of 10" in stored_out.stderr
+
+
+def test_all_rows_of_a_saved_question_come_from_the_stored_answer(
+    built: tuple[BuildResult, Path],
+) -> None:
+    result = CliRunner().invoke(
+        main, ["query", "--project", str(ROOT), "--dist", str(built[1]), "timeline", "--all"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "(78 rows)"
+
+
+# -- the key and what a question reads -------------------------------------------------------------
+
+
+def test_every_listing_question_declares_its_key_and_what_it_reads() -> None:
+    for name in [*LISTINGS, "timeline"]:
+        locality = parse_locality(SAVED[name].key, SAVED[name].reads, ID)
+        assert locality is not None, name
+    assert parse_locality(SAVED["evidence"].key, SAVED["evidence"].reads, ID) is None
+
+
+def test_a_key_whose_step_no_path_reads_is_refused() -> None:
+    with pytest.raises(LocalityError, match="first step"):
+        parse_locality("?event kg:modality", "kg:place/rdfs:label", ID)
+    with pytest.raises(LocalityError, match="unknown prefix"):
+        parse_locality("?event kg:modality", "kg:modality, nope:x", ID)
+    with pytest.raises(LocalityError, match="expected"):
+        parse_locality("?event kg:modality", "kg:modality/(kg:a|", ID)
+
+
+def test_keys_are_bound_in_the_sub_queries_and_optional_groups_that_bind_the_key() -> None:
+    timeline = restrict(SAVED["timeline"].text, "event", ["<urn:x>"])
+    # the WHERE clause, the events' sub-query and four OPTIONAL sub-queries; not the classes'
+    # sub-query (it does not project ?event, and has a LIMIT)
+    assert timeline.count("VALUES ?event { <urn:x> }") == 6
+    cooperation = restrict(SAVED["cooperation"].text, "event", ["<urn:x>"])
+    assert cooperation.count("VALUES ?event") == 1  # the agents' sub-query has no ?event
+    arrests = restrict(SAVED["real-arrests"].text, "arrest", ["<urn:x>"])
+    assert arrests.count("VALUES ?arrest") == 2  # and its OPTIONAL group, which binds ?arrest
+    statements = restrict(SAVED["statements"].text, "statement", ["<urn:x>"])
+    assert statements.count("VALUES ?statement") == 4
+
+
+def test_a_change_reaches_the_keys_that_read_it_and_no_others() -> None:
+    store = pyoxigraph.Store()
+    node = pyoxigraph.NamedNode
+    e1, e2, d = node("urn:e1"), node("urn:e2"), node("urn:date")
+    date, label = node(KG + "date"), node("http://www.w3.org/2000/01/rdf-schema#label")
+    modality = node(KG + "modality")
+    graph = node("urn:g")
+    store.extend(
+        [
+            pyoxigraph.Quad(e1, date, d, pyoxigraph.DefaultGraph()),
+            pyoxigraph.Quad(e1, modality, node("urn:m"), pyoxigraph.DefaultGraph()),
+            pyoxigraph.Quad(e2, modality, node("urn:m"), pyoxigraph.DefaultGraph()),
+        ]
+    )
+    locality = parse_locality("?event kg:modality", "kg:modality, kg:date/rdfs:label", ID)
+    assert locality is not None
+    graphs = [pyoxigraph.DefaultGraph()]
+    relabelled = [pyoxigraph.Quad(d, label, pyoxigraph.Literal("1 May"), graph)]
+    assert affected_keys(store, locality, relabelled, graphs) == {"<urn:e1>"}
+    # a new event with that date changes none of the others' rows
+    dated = [pyoxigraph.Quad(node("urn:e3"), date, d, graph)]
+    assert affected_keys(store, locality, dated, graphs) == {"<urn:e3>"}
+
+
+# -- kept up to date ----------------------------------------------------------------------------
+
+
+def copy_project(target: Path) -> Project:
+    for name in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(ROOT / name, target / name)
+    return Project.at(target, ID)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def rebuilt_as_from_scratch(project: Project, out: Path, clean: Path) -> list[str]:
+    """Build into ``out`` (after the build before), and into the empty ``clean``; the answers
+    must be the same bytes. Returns how the rebuild got each answer."""
+    before = out.parent / f"{out.name}-previous"
+    shutil.rmtree(before, ignore_errors=True)
+    shutil.copytree((out / ".current").resolve(), before)
+    build(project, out_dir=out)
+    build(project, out_dir=clean, use_cache=False)
+    assert stored(out) == stored(clean)
+    # the same build again, to see how it got each answer (the pipeline does not say)
+    generation = (out / ".current").resolve()
+    check = out.parent / f"{out.name}-check"
+    shutil.rmtree(check, ignore_errors=True)
+    done = materialise(
+        generation / "store", project, check, before, changed_nodes(before, generation)
+    )
+    assert stored(check) == stored(out)
+    return sorted(f"{a.name} {a.how}" for a in done)
+
+
+def test_answers_kept_per_key_after_changing_a_document_are_those_from_scratch(
+    tmp_path: Path,
+) -> None:
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "dist"
+    build(project, out_dir=out)
+    doc = project.documents_dir / "001_a3f3df6d3b25658d.yaml"
+    edit(
+        doc,
+        "value: 5\n        qualifier: exact\n        statedAs: five assault",
+        "value: 9\n        qualifier: exact\n        statedAs: five assault",
+    )
+    edit(doc, 'date: {in: "2023-10", part: late', 'date: {in: "2023-10", part: early')
+    how = rebuilt_as_from_scratch(project, out, tmp_path / "clean")
+    assert "timeline by key" in how and "disagreements by key" in how
+    assert "evidence whole" in how  # a question with parameters is answered whole
+
+
+@pytest.mark.slow
+def test_answers_kept_per_key_after_adding_and_removing_documents_are_those_from_scratch(
+    tmp_path: Path,
+) -> None:
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "dist"
+    build(project, out_dir=out)
+    held = tmp_path / "held"
+    held.mkdir()
+    for suffix in (".txt", ".yaml"):
+        name = f"003_ba60645de3d84279{suffix}"
+        (project.documents_dir / name).rename(held / name)
+    removed = rebuilt_as_from_scratch(project, out, tmp_path / "clean-removed")
+    assert "timeline by key" in removed
+    for suffix in (".txt", ".yaml"):
+        name = f"003_ba60645de3d84279{suffix}"
+        (held / name).rename(project.documents_dir / name)
+    added = rebuilt_as_from_scratch(project, out, tmp_path / "clean-added")
+    assert "timeline by key" in added
+    unchanged = rebuilt_as_from_scratch(project, out, tmp_path / "clean-unchanged")
+    assert all(line.endswith(("kept", "whole")) for line in unchanged), unchanged
+
+
+@pytest.mark.slow
+def test_answers_kept_per_key_on_a_generated_corpus_are_those_from_scratch(
+    tmp_path: Path,
+) -> None:
+    """Shared people, places and dates across documents, events reported twice: add, remove
+    and change documents and compare with answers made from scratch each time."""
+    from corpus import generate
+
+    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 40, seed=5)
+    spare = generate(Project.at(ROOT), tmp_path / "spare", 42, seed=5)
+    project = Project.at(corpus, ID)
+    docs = project.documents_dir
+    out = tmp_path / "dist"
+    build(project, out_dir=out)
+    steps = 0
+    for suffix in (".txt", ".yaml"):  # two documents more
+        for doc in ("000040", "000041"):
+            shutil.copy(spare / "data" / "documents" / f"{doc}{suffix}", docs)
+    how = rebuilt_as_from_scratch(project, out, tmp_path / f"clean-{steps}")
+    assert any(line.endswith("by key") for line in how), how
+    for suffix in (".txt", ".yaml"):  # one fewer
+        (docs / f"000007{suffix}").unlink()
+    steps += 1
+    rebuilt_as_from_scratch(project, out, tmp_path / f"clean-{steps}")
+    changed = docs / "000003.yaml"  # a relabelled event
+    changed.write_text(changed.read_text().replace("label: ", "label: revised ", 1))
+    steps += 1
+    rebuilt_as_from_scratch(project, out, tmp_path / f"clean-{steps}")
