@@ -5,6 +5,7 @@ reference engine; results become report.Problem objects mapped back to the curat
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -301,9 +302,10 @@ def core_problems(data_nquads: bytes, core: Any, focus: set[str] | None = None) 
     sh = rdflib.Namespace(SH)
     shape_messages = {str(m) for m in core.objects(None, sh.message)}
     shapes_nt = core.serialize(format="nt")
-    report = shacl_rust.validate(
-        data_nquads.decode("utf-8"),
-        shapes_nt,
+    # streamed from the bytes: no text copy of the whole dataset is made in Python
+    report = shacl_rust.validate_file(
+        io.BytesIO(data_nquads),
+        io.BytesIO(shapes_nt.encode("utf-8")),
         data_format="nq",
         shapes_format="nt",
         experimental_index=True,
