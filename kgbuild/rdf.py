@@ -56,15 +56,3 @@ def to_rdflib(term: NamedNode | Literal | pyoxigraph.BlankNode) -> Any:
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
-def graph_nquads(quads: list[pyoxigraph.Quad]) -> dict[str, bytes]:
-    """Each named graph's N-Quads, in the order of ``quads``: the content that the reasoning
-    cache and the store's changed-graph check are keyed by."""
-    graphs: dict[str, list[pyoxigraph.Quad]] = {}
-    for q in quads:
-        graphs.setdefault(q.graph_name.value, []).append(q)
-    return {
-        name: pyoxigraph.serialize(members, format=pyoxigraph.RdfFormat.N_QUADS)
-        for name, members in graphs.items()
-    }

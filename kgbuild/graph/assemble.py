@@ -26,7 +26,7 @@ from kgbuild.errors import InputError, KGBuildError, Location
 from kgbuild.namespaces import KG, RDF, RDFS, VOCAB
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
-from kgbuild.rdf import iri, quad, sorted_quads
+from kgbuild.rdf import sorted_quads
 from kgbuild.sources.files import (
     DEFAULT_MAX_BYTES,
     document_ids,
@@ -38,6 +38,7 @@ from kgbuild.sources.files import (
 from kgbuild.sources.records import Unit, Vocabulary
 
 PLACE_LINKS = frozenset({KG + "containedIn", KG + "near", KG + "borderOf"})
+PLACES_GRAPH = "places"  # the place network (see graph/places.py)
 DRAFT = VOCAB + "status/draft"
 
 NQ = pyoxigraph.RdfFormat.N_QUADS
@@ -177,8 +178,6 @@ def assemble(
     ``workers`` processes, which also entail what ``schema`` (graph.reasoning.Schema) entails
     about each (Assembly.entailed). ``progress`` hears how many documents are done.
     """
-    from kgbuild.graph.places import place_network_chunk
-
     cache = cache or Cache(None)
     vocabulary = load_vocabulary(project)
     ontology = turtle_quads(project.ontology_file, project.graph_iri("ontology"))
@@ -201,9 +200,9 @@ def assemble(
                 hint=f"add {orphan.stem}.txt or remove the file",
             )
     entries: list[tuple[bytes, Summary]] = [
-        _entry(Unit(graph=project.graph_iri("ontology"), quads=ontology), events),
-        _entry(Unit(graph=project.graph_iri("vocabularies"), quads=vocabularies), events),
-        _entry(load_entities(project, vocabulary), events),
+        unit_chunk(Unit(graph=project.graph_iri("ontology"), quads=ontology), events),
+        unit_chunk(Unit(graph=project.graph_iri("vocabularies"), quads=vocabularies), events),
+        unit_chunk(load_entities(project, vocabulary), events),
     ]
     entailed: dict[str, set[str]] = {}
     previous_hits: set[str] = set()
@@ -317,7 +316,7 @@ def _default_quad(event: str, graph: pyoxigraph.NamedNode) -> pyoxigraph.Quad:
     )
 
 
-def _entry(unit: Unit, events: set[str]) -> tuple[bytes, Summary]:
+def unit_chunk(unit: Unit, events: set[str]) -> tuple[bytes, Summary]:
     """A unit's chunk (its quads, plus modality:actual for its events that it does not
     qualify, sorted) and its summary."""
     graph = pyoxigraph.NamedNode(unit.graph)
@@ -359,6 +358,26 @@ def _entry(unit: Unit, events: set[str]) -> tuple[bytes, Summary]:
         mentions=unit.mentions,
     )
     return pyoxigraph.serialize(quads, format=NQ), summary
+
+
+def place_network_chunk(summaries: Iterable[Summary], project: Project) -> tuple[bytes, Summary]:
+    """The places graph as a chunk (sorted N-Quads) and its summary, from the place links
+    the other graphs' summaries list: no quad is read again."""
+    name = project.graph_iri(PLACES_GRAPH)
+    lines = sorted(set().union(*(s.places for s in summaries if s.graph != name)))
+    chunk = "".join(f"{line} <{name}> .\n" for line in lines).encode()
+    summary = Summary(
+        graph=name,
+        quads=len(lines),
+        typed=frozenset(),
+        types={},
+        events=frozenset(),
+        defaulted=(),
+        qualified=frozenset(),
+        places=(),
+        draft=False,
+    )
+    return chunk, summary
 
 
 def input_stat(project: Project, doc_id: str) -> tuple[int, ...]:
@@ -483,7 +502,7 @@ def _load_documents_job(
             except KGBuildError as exc:  # errors cross the process boundary as data
                 out.append((doc_id, ("error", str(exc))))
                 break
-        chunk, summary = _entry(unit, events)
+        chunk, summary = unit_chunk(unit, events)
         entailed = None
         if schema is not None:
             entailed = graph_lines(pyoxigraph.parse(chunk, NQ), schema)
@@ -503,34 +522,6 @@ def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:
         if cls not in out:
             out.add(cls)
             todo.extend(children.get(cls, ()))
-    return out
-
-
-def default_modality(
-    quads: list[pyoxigraph.Quad],
-    ontology: list[pyoxigraph.Quad],
-    graphs: set[str] | None = None,
-) -> list[pyoxigraph.Quad]:
-    """modality:actual for events no source qualifies, in each graph that types the event
-    (only in ``graphs`` when given): the curated format's default."""
-    events = event_classes(ontology)
-    qualified = {q.subject.value for q in quads if q.predicate.value == KG + "modality"}
-    out = []
-    for q in quads:
-        if (
-            q.predicate.value == RDF + "type"
-            and q.object.value in events
-            and q.subject.value not in qualified
-            and (graphs is None or q.graph_name.value in graphs)
-        ):
-            out.append(
-                quad(
-                    q.subject.value,
-                    KG + "modality",
-                    iri(VOCAB + "modality/actual"),
-                    q.graph_name.value,
-                )
-            )
     return out
 
 

@@ -13,34 +13,11 @@ is derived again whenever the dataset is written (build and publish), never cura
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
 
 import pyoxigraph
 
-from kgbuild.graph.assemble import PLACE_LINKS, Summary
+from kgbuild.graph.assemble import PLACE_LINKS, PLACES_GRAPH
 from kgbuild.project import Project
-
-PLACES_GRAPH = "places"
-
-
-def place_network_chunk(summaries: Iterable[Summary], project: Project) -> tuple[bytes, Summary]:
-    """The places graph as a chunk (sorted N-Quads) and its summary, from the place links
-    the other graphs' summaries list: no quad is read again."""
-    name = project.graph_iri(PLACES_GRAPH)
-    lines = sorted(set().union(*(s.places for s in summaries if s.graph != name)))
-    chunk = "".join(f"{line} <{name}> .\n" for line in lines).encode()
-    summary = Summary(
-        graph=name,
-        quads=len(lines),
-        typed=frozenset(),
-        types={},
-        events=frozenset(),
-        defaulted=(),
-        qualified=frozenset(),
-        places=(),
-        draft=False,
-    )
-    return chunk, summary
 
 
 def with_place_network(quads: list[pyoxigraph.Quad], project: Project) -> list[pyoxigraph.Quad]:

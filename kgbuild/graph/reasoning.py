@@ -19,7 +19,7 @@ import pyoxigraph
 from kgbuild.cache import Cache, digest
 from kgbuild.namespaces import OWL, RDF, RDFS
 from kgbuild.project import Project
-from kgbuild.rdf import graph_nquads, to_rdflib
+from kgbuild.rdf import to_rdflib
 
 TYPE = RDF + "type"
 # Entailed types that say nothing to a client.
@@ -165,47 +165,6 @@ def inferred_quads(lines: Iterable[str], graph: str) -> list[pyoxigraph.Quad]:
     """Quads in ``graph`` from N-Triples lines, in line order."""
     text = "".join(f"{line} <{graph}> .\n" for line in lines)
     return list(pyoxigraph.parse(text, format=pyoxigraph.RdfFormat.N_QUADS))
-
-
-def infer(
-    quads: list[pyoxigraph.Quad],
-    project: Project,
-    cache: Cache | None = None,
-    chunks: dict[str, bytes] | None = None,
-) -> list[pyoxigraph.Quad]:
-    """The inferred graph that `kgbuild query --reason` adds (see the module's doc).
-
-    The ontology's closure and each graph's entailments are cached under the hash of what
-    they were computed from, so a build after adding one document reasons about that one only.
-    ``chunks``: graph_nquads(quads), if the caller has it already.
-    """
-    cache = cache or Cache(None)
-    chunks = graph_nquads(quads) if chunks is None else chunks
-    ontology_graph = project.graph_iri("ontology")
-    graphs: dict[str, list[pyoxigraph.Quad]] = {}
-    for q in quads:
-        graphs.setdefault(q.graph_name.value, []).append(q)
-    schema_key = digest("schema", chunks.get(ontology_graph, b""))
-    schema = cache.get("schema", schema_key)
-    if schema is None:
-        schema = ontology_schema(graphs.get(ontology_graph, []))
-        cache.put("schema", schema_key, schema)
-    lines: set[str] = set()
-    asserted: set[str] = set()
-    for name, members in graphs.items():
-        asserted.update(str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in members)
-        if name == ontology_graph:
-            continue
-        key = digest(schema_key, chunks[name])
-        found = cache.get("entailed", key)
-        if found is None:
-            found = entailed_lines(members, schema)
-            cache.did("graphs reasoned", 1)
-            cache.put("entailed", key, found)
-        lines |= found
-    return inferred_quads(
-        sorted((lines | closure_lines(schema)) - asserted), project.graph_iri("inferred")
-    )
 
 
 def project_schema(project: Project, ontology_chunk: bytes, cache: Cache | None = None) -> Schema:

@@ -119,8 +119,9 @@ RESULTS = {
 }
 
 
-def results_format(accept: str) -> str | None:
-    """The results format (json, xml, csv, tsv) the Accept header wants most; json for any."""
+def accepted(accept: str) -> list[str]:
+    """The media types of an Accept header, most wanted first (q-values honoured, ties in the
+    header's order, q=0 left out); ``*/*`` for an empty header."""
     offers = []
     for index, part in enumerate(accept.split(",") if accept.strip() else ["*/*"]):
         fields = [f.strip() for f in part.split(";")]
@@ -133,7 +134,12 @@ def results_format(accept: str) -> str | None:
                     q = 0.0
         if q > 0:
             offers.append((-q, index, fields[0].lower()))
-    for _, _, media in sorted(offers):
+    return [media for _, _, media in sorted(offers)]
+
+
+def results_format(accept: str) -> str | None:
+    """The results format (json, xml, csv, tsv) the Accept header wants most; json for any."""
+    for media in accepted(accept):
         for name, kind in RESULTS.items():
             if media == kind.split(";")[0]:
                 return name

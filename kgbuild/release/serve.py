@@ -40,6 +40,7 @@ from pathlib import Path
 from kgbuild.errors import KGBuildError
 from kgbuild.graph.store import STORE_DIR, NotBuilt
 from kgbuild.release.questions import Refusal as _Refusal
+from kgbuild.release.questions import accepted
 
 CANCELLED = b"The SPARQL operation has been cancelled"
 _ASSETS = {"/yasgui.min.js", "/yasgui.min.css", "/logo.svg"}
@@ -86,19 +87,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def preferred(accept: str) -> str | None:
     """The file suffix of the format the Accept header wants most (q-values honoured)."""
-    offers = []
-    for index, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media, q = fields[0].lower(), 1.0
-        for param in fields[1:]:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if q > 0:
-            offers.append((-q, index, media))
-    for _, _, media in sorted(offers):
+    if not accept.strip():
+        return None
+    for media in accepted(accept):
         if media in _FORMATS:
             return _FORMATS[media]
         if media in ("*/*", "text/*"):

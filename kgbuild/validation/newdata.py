@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kgbuild.errors import InputError, Location
-from kgbuild.graph.assemble import default_modality
+from kgbuild.graph.assemble import event_classes, unit_chunk
 from kgbuild.graph.dumps import REPORT_FILE
 from kgbuild.graph.store import open_store, replace_graphs
 from kgbuild.namespaces import KG, OWL, RDF, VOCAB
@@ -106,9 +106,9 @@ def read_new_data(
         if suffix in (".yaml", ".yml"):
             vocabulary = vocabulary or load_vocabulary(project)
             unit = _read_curated(project, vocabulary, path, max_bytes)
-            new.quads += unit.quads + default_modality(
-                unit.quads, _ontology_quads(project), {unit.graph}
-            )
+            # its quads with the default modality, as a build makes its graph
+            chunk, _ = unit_chunk(unit, event_classes(_ontology_quads(project)))
+            new.quads += pyoxigraph.parse(chunk, pyoxigraph.RdfFormat.N_QUADS)
             new.replaces.add(unit.graph)
             for subject, where in unit.locations.items():
                 new.locations.setdefault(subject, where)
