@@ -8,13 +8,32 @@ The front door (each function takes the project folder first)::
     for row in kgbuild.query(".", "disagreements").records():
         print(row["event"], row["figureA"], row["figureB"])
 
-``build``, ``query`` (and ``query_text``, the SPARQL it runs), ``validate``, ``publish`` and
-``push`` are defined in
-kgbuild.pipeline, the one module that runs the stages in order.
+``build``, ``query`` (and ``query_text``, the SPARQL it runs), ``validate``, ``publish``,
+``push``, ``draft`` and ``review`` are defined in kgbuild.pipeline, the one module that runs
+the stages in order.
 """
 
 __version__ = "0.1.0"
 
-from kgbuild.pipeline import build, publish, push, query, query_text, validate
+from kgbuild.pipeline import (
+    build,
+    draft,
+    publish,
+    push,
+    query,
+    query_text,
+    review,
+    validate,
+)
 
-__all__ = ["__version__", "build", "publish", "push", "query", "query_text", "validate"]
+__all__ = [
+    "__version__",
+    "build",
+    "draft",
+    "publish",
+    "push",
+    "query",
+    "query_text",
+    "review",
+    "validate",
+]

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from kgbuild import __version__, pipeline
-from kgbuild.errors import EXIT_INTERNAL, KGBuildError, ValidationFailed, shown_path
+from kgbuild.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, KGBuildError, ValidationFailed, shown_path
 from kgbuild.project import Project
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
 
@@ -749,67 +749,129 @@ def push(
     )
 
 
+DRAFT_EXIT_CODES = """\b
+Exit codes:
+  0  every article was drafted
+  2  an article or the dataset could not be read (the others are still drafted; nothing of
+     a refused article is written)
+  3  a draft could not be written (nothing of that article is written)
+  4  an unexpected error (a bug in kgbuild)"""
+
+
 @main.command()
 @project_options
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
-@click.option("--id", "doc_id", default=None, help="Document id ([a-z0-9_-]+); default NNN_<hash>.")
-@click.option("--published", default=None, metavar="YYYY-MM-DD", help="Publication date.")
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(allow_dash=True, path_type=Path),
+    metavar="FILE... | DIR",
+)
+@click.option(
+    "--id",
+    "doc_id",
+    default=None,
+    help="Document id ([a-z0-9_-]+) of a single article; default NNN_<hash>.",
+)
+@click.option(
+    "--published",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Publication date (of every article given; a date line in the text is read otherwise).",
+)
 @click.option(
     "--language",
     default=None,
     metavar="LANG",
-    help="en, sv, sr or de (default: detected; another code drafts without a lexicon).",
+    help="en, sv, sr or de (default: detected per article; another code drafts without a lexicon).",
 )
 @click.option("--force", is_flag=True, help="Replace a document with the same id.")
+@click.option(
+    "--no-link", is_flag=True, help="Give every event a new id: link none to the dataset's."
+)
+@quiet_option
 def draft(
     project: Project,
-    file: Path,
+    files: tuple[Path, ...],
     doc_id: str | None,
     published: str | None,
     language: str | None,
     force: bool,
+    no_link: bool,
+    quiet: bool,
 ) -> None:
-    """Draft the curated records of a new article, for a person to review.
+    """Draft the curated records of new articles, for a person to review.
 
-    FILE is the article as UTF-8 text ('-' for standard input). Its text is copied verbatim to
-    data/documents/<ID>.txt, the drafted records (entities, figures, dates, events, each with
-    its evidence quote) go to data/documents/<ID>.yaml with curationStatus: draft, and
-    dist/review/<ID>.html shows every drafted item highlighted in the text. Nothing is fetched;
-    the same input gives the same files.
+    Each FILE is an article as UTF-8 text ('-' for standard input); a DIR stands for its *.txt
+    files. Each text is copied verbatim to data/documents/<ID>.txt, its drafted records
+    (entities, figures, dates, events, each with its evidence quote) go to
+    data/documents/<ID>.yaml with curationStatus: draft, and dist/review/<ID>.html shows every
+    drafted item highlighted in the text. A drafted event that reports an event the dataset
+    already holds (or an earlier article of the same run drafted) takes that event's id, with
+    the score and reasons in its sameAs: field (rules: ontology/linking.yaml), so that its
+    figures meet the other sources' figures. Nothing is fetched; the same inputs give the
+    same files.
 
     \b
     Example:
       kgbuild draft article.txt --published 2023-11-09
+      kgbuild draft inbox/
       kgbuild draft - --id 005_belgrade-raid --language sr < clanak.txt
     """
-    from .draft import draft_file
-
-    data = sys.stdin.buffer.read() if str(file) == "-" else None
-    result = draft_file(
-        project,
-        None if data is not None else file,
-        data=data,
-        doc_id=doc_id,
-        published=published,
-        language=language,
-        force=force,
-    )
-    d, c = result.draft, result.counts
-    how = "detected" if d.language_detected else "given"
-    click.echo(f"drafted {d.doc_id}: language {d.language} ({how})")
-    click.echo(f"  entities: {c['linked'] + c['new']} ({c['linked']} linked, {c['new']} new)")
-    click.echo(f"  figures: {c['figures']}, dates: {c['dates']}, events: {c['events']}")
-    for message in d.messages:
-        click.echo(f"  note: {message}")
-    click.echo(f"  wrote {result.text_path.name}, {result.yaml_path.name} and {result.review_path}")
-    click.echo(f"  {result.seconds:.2f} s")
+    dash = [f for f in files if str(f) == "-"]
+    data = sys.stdin.buffer.read() if dash else None
+    with ProgressView(quiet) as view:
+        batch = pipeline.draft(
+            project,
+            [f for f in files if str(f) != "-"],
+            data=data,
+            doc_id=doc_id,
+            published=published,
+            language=language,
+            force=force,
+            link=not no_link,
+            progress=view,
+        )
+    for result in batch.drafted:
+        d, c = result.draft, result.counts
+        how = "detected" if d.language_detected else "given"
+        click.echo(
+            f"drafted {d.doc_id} ({d.language}, {how}): {c['linked'] + c['new']} entities "
+            f"({c['linked']} linked, {c['new']} new), {c['figures']} figures, {c['dates']} dates, "
+            f"{c['events']} events ({c['same-event links']} same as the dataset's), "
+            f"{result.seconds:.2f} s"
+        )
+        for event in d.events:
+            if event.link is not None:
+                click.echo(
+                    f"  same event: {event.own_id} -> {event.link.target} "
+                    f"(score {event.link.score:.2f}: {'; '.join(event.link.reasons)})"
+                )
+        for message in d.messages:
+            click.echo(f"  note: {message}")
+    for _where, error in batch.failed:
+        click.secho(f"error: {error}", fg="red", err=True)
+    t = batch.counts
     click.echo(
-        f"next: review {result.review_path} against the text, correct "
-        f"{result.yaml_path.name}, set curationStatus: reviewed, then kgbuild build"
+        f"{len(batch.drafted)} drafted, {len(batch.failed)} refused, {batch.seconds:.2f} s: "
+        f"{t['linked'] + t['new']} entities ({t['new']} new), {t['figures']} figures, "
+        f"{t['events']} events, {t['same-event links']} same-event links, "
+        f"{t['candidates']} events with candidates below the threshold"
     )
+    if batch.drafted:
+        click.echo(
+            "next: review dist/review/<id>.html against each text, correct the .yaml files, set "
+            "curationStatus: reviewed, then kgbuild validate and kgbuild build"
+        )
+    if batch.failed:
+        sys.exit(
+            EXIT_BAD_INPUT
+            if any(e.exit_code == EXIT_BAD_INPUT for _, e in batch.failed)
+            else batch.failed[0][1].exit_code
+        )
 
 
-draft.help = (draft.help or "") + "\n\n" + EXIT_CODES
+draft.help = (draft.help or "") + "\n\n" + DRAFT_EXIT_CODES
 
 
 @main.command()
@@ -826,9 +888,7 @@ def review(project: Project, doc_id: str) -> None:
     Example:
       kgbuild review 004_1a2b3c4d5e6f7a8b
     """
-    from .draft import review_file
-
-    click.echo(f"wrote {review_file(project, doc_id)}")
+    click.echo(f"wrote {shown_path(pipeline.review(project, doc_id))}")
 
 
 def _summary(result: Any, *, written: bool) -> None:

@@ -131,6 +131,13 @@ CATALOGUE = [
         edits={ENTITIES: append("  - {id: place/nowhere, type: [Town\n")},
     ),
     Case(
+        "document-language-not-a-tag",
+        BUILD,
+        2,
+        [DOC_YAML, LINE, "inLanguage", "not a language tag"],
+        edits={DOC_YAML: replace("inLanguage: en", "inLanguage: n")},
+    ),
+    Case(
         "entities-unknown-key",
         BUILD,
         2,

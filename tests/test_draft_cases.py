@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kgbuild.draft import draft_text
+from kgbuild.drafting import draft_text
 from kgbuild.project import Project
 from tests.conftest import ROOT
 

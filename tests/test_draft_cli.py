@@ -15,7 +15,13 @@ from kgbuild.cli import main
 from tests.conftest import ROOT
 
 TEXTS = ROOT / "tests" / "fixtures" / "draft" / "texts"
-GOLD = yaml.safe_load((ROOT / "tests" / "fixtures" / "draft" / "gold.yaml").read_text("utf-8"))
+GOLD = {
+    stem: reading
+    for stem, reading in yaml.safe_load(
+        (ROOT / "tests" / "fixtures" / "draft" / "gold.yaml").read_text("utf-8")
+    ).items()
+    if not stem.startswith("_")  # the _links map
+}
 
 
 @pytest.fixture
@@ -37,7 +43,7 @@ def test_draft_in_each_language_builds_and_validates(copy: Path, stem: str) -> N
         args += ["--published", published]
     result = draft(copy, *args)
     assert result.exit_code == 0, result.output
-    assert f"language {GOLD[stem]['language']} (detected)" in result.output
+    assert f"({GOLD[stem]['language']}, detected)" in result.output
     assert "next:" in result.output
     curated = yaml.safe_load((copy / "data" / "documents" / f"{stem}.yaml").read_text("utf-8"))
     assert curated["document"]["curationStatus"] == "draft"

@@ -13,7 +13,7 @@ from kgbuild.errors import InputError
 from kgbuild.namespaces import KG, ONTOLOGY_IRI, OWL, RDF, SKOS, VOCAB
 from kgbuild.project import Project
 from kgbuild.rdf import integer, iri, lit, quad
-from kgbuild.sources.records import RecordReader, SourceText, Unit, Vocabulary
+from kgbuild.sources.records import LANGUAGE_TAG, RecordReader, SourceText, Unit, Vocabulary
 from kgbuild.sources.safety import check_jsonld_contexts, check_no_imports, syntax_error
 from kgbuild.sources.yamlio import Mapping, read_yaml
 
@@ -158,6 +158,12 @@ def load_document(
     if not isinstance(language, str):
         raise InputError(
             meta.where(), "document has no inLanguage", hint="add inLanguage: en (or sv, ...)"
+        )
+    if not LANGUAGE_TAG.match(language):
+        raise InputError(
+            meta.where(),
+            f"inLanguage {language!r} is not a language tag",
+            hint="write a BCP 47 tag such as en, sv, sr or de",
         )
     source_iri = project.source_iri(doc_id)
     graph = project.graph_iri(doc_id)

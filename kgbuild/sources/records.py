@@ -35,6 +35,9 @@ from kgbuild.sources.yamlio import Mapping
 # Keys the build expands itself (see docs/curation.md).
 DATE_KEYS = ("date", "startDate", "endDate")
 SPECIAL_KEYS = {"id", "type", "evidence", "quantities", *DATE_KEYS}
+# Keys for the curator that the build reads past: `kgbuild draft`'s same-event link (sameAs:
+# its score, reasons and the id to set back to undo it) and the candidates below the threshold.
+IGNORED_KEYS = {"sameAs", "candidates"}
 # Text in the document's language (English in data/entities.yaml).
 DOC_TEXT_KEYS = {"statedAs", "quotation", "altLabel", "groupDescription", "positionTitle", "rank"}
 # Text that is English unless written as a language map {en: ..., sv: ...}.
@@ -71,7 +74,7 @@ _SCHEMA_DATES = {
     "endDate": ("endDate",),
 }
 _LOCAL_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*(/[a-z0-9_.\-]+)+$")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ class RecordReader:
         self.unit.locations.setdefault(subject, where)
         node: dict[str, Any] = {"id": local}
         for key, value in record.items():
-            if key == "id":
+            if key == "id" or key in IGNORED_KEYS:
                 continue
             if key not in self.terms and key not in SPECIAL_KEYS:
                 raise InputError(where, f"unknown key {key!r}", hint=self._suggest(key))
@@ -320,7 +323,7 @@ class RecordReader:
             return {language: value}
         if isinstance(value, dict):
             for lang, text in value.items():
-                if not _LANG.match(str(lang)):
+                if not LANGUAGE_TAG.match(str(lang)):
                     raise InputError(
                         where, f"{key}: {lang!r} is not a language tag", hint="use tags like en, sv"
                     )

@@ -17,6 +17,8 @@ class Entity:
     label: str
     new: bool
     mentions: list[tuple[int, int]] = field(default_factory=list)
+    country: str | None = None  # for a city CLDR knows: its country (used to compare places)
+    stable: bool = False  # a new entity whose id every draft gives it (from CLDR, an institution)
 
     @property
     def agent(self) -> bool:
@@ -68,6 +70,19 @@ class Trigger:
 
 
 @dataclass
+class Link:
+    """A same-event link: the existing event a drafted event is (or may be), its score and
+    the evidence behind it (see draft/linking.py); for an applied link, the sources that
+    already report that event and their figures."""
+
+    target: str
+    score: float
+    reasons: list[str]
+    sources: list[str] = field(default_factory=list)
+    figures: list[Any] = field(default_factory=list)
+
+
+@dataclass
 class Event:
     cls: str
     modality: str | None
@@ -81,6 +96,9 @@ class Event:
     outlet: str | None = None
     id: str = ""
     label: str = ""
+    own_id: str = ""  # the id it has when it is linked to no existing event
+    link: Link | None = None
+    candidates: list[Link] = field(default_factory=list)
 
 
 @dataclass
@@ -93,12 +111,14 @@ class Draft:
     language_detected: bool
     headline: str
     published: str | None
-    published_span: tuple[int, int] | None
+    published_span: tuple[int, int] | None  # the dateline
     entities: list[Entity]
     figures: list[Figure]
     dates: list[DateHit]
     events: list[Event]
     messages: list[str] = field(default_factory=list)
+    source_place: str | None = None  # the dateline's city (schema:locationCreated)
+    primary_source: str | None = None  # the agency it cites (prov:hadPrimarySource)
 
     @property
     def linked(self) -> list[Entity]:

@@ -117,7 +117,9 @@ class EventFinder:
         entities: list[Entity],
         figures: list[Figure],
         dates: list[DateHit],
+        outside: list[tuple[int, int]] | None = None,
     ) -> list[Event]:
+        """The events of the text; names inside ``outside`` (the dateline) take part in none."""
         headings = {k for k, s in enumerate(spans) if s.heading}
         sentence_of = lambda start: next(  # noqa: E731
             (k for k, s in enumerate(spans) if s.start <= start < s.end), -1
@@ -202,7 +204,7 @@ class EventFinder:
                 target.dates.append(hit)
         merged = _merge(candidates)
         for event in merged:
-            _participants(event, entities)
+            _participants(event, entities, outside or [])
         return merged
 
 
@@ -263,9 +265,13 @@ def _merge(candidates: list[Event]) -> list[Event]:
     return out
 
 
-def _participants(event: Event, entities: list[Entity]) -> None:
+def _participants(event: Event, entities: list[Entity], outside: list[tuple[int, int]]) -> None:
     for entity in entities:
-        inside = any(s <= m < e for m, _ in entity.mentions for s, e in event.sentences)
+        inside = any(
+            s <= m < e and not any(a <= m < b for a, b in outside)
+            for m, _ in entity.mentions
+            for s, e in event.sentences
+        )
         if not inside or entity.id == event.speaker:
             continue
         if entity.kind == "place":

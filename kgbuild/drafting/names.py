@@ -27,12 +27,30 @@ def _cap(token: Any) -> bool:
 
 
 class NameFinder:
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, first_names: set[str] | None = None) -> None:
         self.lexicon = lexicon
+        self.first_names = first_names or set()  # folded: the dataset's people's
+        self.surname_endings = tuple(fold(w) for w in lexicon.words("surname_endings"))
         words = lambda key: {fold(w) for w in lexicon.words(key)}  # noqa: E731
         self.titles = words("titles")
         self.connectors = words("connectors")
-        self.demonyms = words("demonyms")
+        self.demonyms = words("demonyms") | {
+            fold(str(f)) for fs in (lexicon.data.get("demonyms_of") or {}).values() for f in fs
+        }
+        # a word that says what the name after it is: "dem Sender RTS", "broadcaster RTV"
+        self.type_nouns = {
+            fold(str(w)): cls
+            for cls, ws in (lexicon.data.get("type_nouns") or {}).items()
+            for w in ws or []
+        }
+        # German compounds end in their head: Bundeskriminalamt, Grenzpolizei
+        self.org_suffixes = {
+            fold(str(w)): cls
+            for cls, ws in (lexicon.data.get("org_suffixes") or {}).items()
+            for w in ws or []
+        }
+        self.outlet_cues = [tuple(fold(c).split()) for c in lexicon.words("outlet_cues")]
+        self.genitive_endings = tuple(fold(w) for w in lexicon.words("genitive_endings"))
         self.non_names = words("non_names")
         self.credits = words("credit_words")
         self.place_preps = words("place_prepositions")
@@ -66,6 +84,7 @@ class NameFinder:
         sentence."""
         out: list[Candidate] = []
         places = places or set()
+        self._places = places
         self._named_orgs: set[str] = set()  # words of the organisations named so far
         i, n = 0, len(doc)
         while i < n:
@@ -111,10 +130,22 @@ class NameFinder:
                         k += 1
                     if k < n and _cap(doc[k]) and k not in taken:
                         j = k
+                    elif (
+                        k < n
+                        and k in places
+                        and any(self._org_word(fold(x.text)) for x in doc[i:j])
+                    ):
+                        # "Border Police of the Republic of Serbia": the place ends the name
+                        j = k
+                        while j < n and j in places:
+                            j += 1
+                        break
                     else:
                         break
                 else:
                     break
+            if self.genitive_endings and self._org_word(fold(doc[i].text)):
+                j = self._genitives(doc, j, taken)
             found = self._classify(doc, i, j, sentence_starts - ({i} if place_led else set()))
             if not found and j - i == 1 and i not in sentence_starts:
                 found = self._place_phrase(doc, i, j) or self._listed_place(doc, i, out, places)
@@ -129,6 +160,23 @@ class NameFinder:
                     self._named_orgs.update(fold(t.text) for t in doc[c.start : c.end])
             i = j
         return out
+
+    def _genitives(self, doc: Any, j: int, taken: set[int]) -> int:
+        """The end of an organisation's name whose head the lower-case words after it qualify
+        (Serbian: "Uprava granične policije", "Ministarstvo unutrašnjih poslova")."""
+        k = j
+        while (
+            k < len(doc)
+            and k - j < 3
+            and k not in taken
+            and doc[k].text.isalpha()
+            and doc[k].text.islower()
+            and fold(doc[k].text).endswith(self.genitive_endings)
+            and fold(doc[k].text) not in self.non_names
+            and fold(doc[k].text) not in self.connectors
+        ):
+            k += 1
+        return k
 
     def _place_phrase(self, doc: Any, i: int, j: int) -> list[Candidate]:
         """A name followed by a lower-case place word: "Reska border crossing"."""
@@ -181,15 +229,39 @@ class NameFinder:
             j, words = j - 1, words[:-1]
         if i >= j:
             return None
+        type_hint = self.type_nouns.get(fold(doc[i - 1].text)) if i > 0 else None
+        # a leading word that says what follows is no part of the name: "Sender RTS"
+        while j - i > 1 and words[0] in self.type_nouns:
+            type_hint = self.type_nouns[words[0]]
+            i, words = i + 1, words[1:]
+        if type_hint is None and self._outlet_cue(doc, i):
+            type_hint = "NewsOutlet"
+        if all(self._org_word(w) or self._place_class([w]) for w in words):
+            return None  # a common noun alone ("Grenze", "Police"): no name
         # a title before a name: the name is what follows the last title word, and what comes
         # before the first title is the organisation, when it names one
         # ("Sector for Investigating Organized Crime Lieutenant Behar Balidemaj")
         last_title = max((k for k, w in enumerate(words) if w in self.titles), default=-1)
         org_class = self._org_class(words)
-        if last_title >= 0 and last_title < len(words) - 1 and not self._org_word(words[-1]):
+        if type_hint and type_hint in self._org_types:
+            return Candidate(i, j, ORG, type_hint)
+        if type_hint:
+            return Candidate(i, j, PLACE, type_hint)
+        if (
+            last_title >= 0
+            and last_title < len(words) - 1
+            and not self._org_word(words[-1])
+            and words[last_title + 1] not in self.connectors
+            and _cap(doc[i + last_title + 1])
+        ):
             person = Candidate(i + last_title + 1, j, PERSON, "Person")
             first_title = last_title  # the block of title words right before the name
-            while first_title > 0 and words[first_title - 1] in self.titles:
+            while (
+                first_title > 0
+                and words[first_title - 1] in self.titles
+                # "Ministry of Interior Spokesperson": "of Interior" is the ministry's
+                and not (first_title > 1 and words[first_title - 2] in self.connectors)
+            ):
                 first_title -= 1
             before = words[:first_title]
             while before and before[-1] in self.connectors:
@@ -208,12 +280,17 @@ class NameFinder:
             return None  # "the Mission" after "the OSCE Mission": the one named before
         if len(words) > 1 and self._org_word(words[-1]) and org_class:
             return Candidate(i, j, ORG, org_class)  # "Turkish Police", "OSCE Mission"
+        if len(words) > 2 and self._org_word(words[0]) and org_class:
+            return Candidate(i, j, ORG, org_class)  # "Ministry of Interior": head first
         if words[-1] in self.titles:
             return None  # a position title ("Organized Crime Adviser"), not a name
         if all(w in self.titles or w in self.demonyms for w in words):
             return None
         if org_class:
             return Candidate(i, j, ORG, org_class)
+        suffix = self._suffix_class(words[-1])
+        if suffix:
+            return Candidate(i, j, ORG, suffix)
         place_class = self._place_class(words)
         previous = fold(doc[i - 1].text) if i > 0 else ""
         if place_class:
@@ -226,27 +303,68 @@ class NameFinder:
             return None
         if i in starts and single:
             return None  # a capitalised first word: a name only if it also appears mid-sentence
-        if previous in self.place_preps and single and not self.german:
-            return Candidate(i, j, PLACE, "Place")
-        if previous in self.place_preps and single and self.german and _foreign(text):
-            return Candidate(i, j, PLACE, "Place")
-        if (
-            not single
-            and all(_cap(t) or t.text in ("-", "–") for t in doc[i:j])
-            and len(words) <= 4
-        ):
-            if self.german and not (_foreign(doc[j - 1].text) or self._speaks(doc, i, j)):
-                return None
+        if single and j < len(doc) and j in self._places:
+            return None  # "Middle" in "Middle Asia": a word of a known place's name, no place
+        runs = all(_cap(t) or t.text in ("-", "–") for t in doc[i:j]) and len(words) <= 4
+        if not single and runs and self._personal(doc, i, j):
             return Candidate(i, j, PERSON, "Person")
+        # "near Gevgelija", "kod Velike Kladuše"; German capitalises its nouns: there only a
+        # word that does not look German ("nahe Horgoš", not "an der Grenze")
+        if (
+            previous in self.place_preps
+            and (single or runs)
+            and (not self.german or _foreign(doc[j - 1].text))
+        ):
+            return Candidate(i, j, PLACE, "Place")
         if single and self._speaks(doc, i, j) and not self.german:
             return Candidate(i, j, PERSON, "Person")
         return None
+
+    @property
+    def _org_types(self) -> set[str]:
+        return set(self.org_words) | set(self.org_suffixes.values()) | {"NewsOutlet"}
+
+    def _suffix_class(self, word: str) -> str | None:
+        for suffix, cls in sorted(self.org_suffixes.items(), key=lambda kv: -len(kv[0])):
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                return cls
+        return None
+
+    def _outlet_cue(self, doc: Any, i: int) -> bool:
+        """ "told Tanjug", "izjavio je za RTS", "sagte dem Sender": words before a name that
+        make it the outlet a statement was made to."""
+        for cue in self.outlet_cues:
+            before = [fold(t.text) for t in doc[max(0, i - len(cue)) : i]]
+            if tuple(before) == cue:
+                return True
+        return False
 
     def _credit_line(self, doc: Any, i: int) -> bool:
         k = i
         while k > 0 and "\n" not in doc[k - 1].text and "\n" not in doc[k - 1].whitespace_:
             k -= 1
         return fold(doc[k].text) in self.credits
+
+    def _personal(self, doc: Any, i: int, j: int) -> bool:
+        """What makes a run of capitalised words a person's name (a title before it is seen
+        by the caller): a speech verb beside it, a known first name, a surname's ending, or
+        its last word standing alone elsewhere in the text. Without one of them it is no
+        person ("Middle Asia", "Balkan Wire")."""
+        if self._speaks(doc, i, j):
+            return True
+        first, last = fold(doc[i].text), fold(doc[j - 1].text)
+        if first in self.first_names:
+            return True
+        if last.endswith(self.surname_endings):
+            return True
+        return any(  # the surname alone: not after the first name, not first in a sentence
+            fold(t.text) == last
+            and _cap(t)
+            and not (i <= t.i < j)
+            and fold(doc[t.i - 1].text) != fold(doc[j - 2].text)
+            for t in doc
+            if t.i > 0 and not doc[t.i - 1].is_punct and not doc[t.i - 1].is_space
+        )
 
     def _speaks(self, doc: Any, i: int, j: int) -> bool:
         around = [fold(t.text) for t in doc[max(0, i - 2) : i]] + [

@@ -85,9 +85,10 @@ _END = re.compile(r"(?<=[.!?])[\"”’»]?\s+(?=[\"“„«–—-]?\s*[A-ZÀ-�
 _ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]?|\b(?:Mr|Mrs|Ms|Dr|dr|St|Nr|br|No|Gen|Lt|Col))\.$")
 
 
-def sentences(text: str) -> list[Sentence]:
+def sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
     """Lines, then sentences within lines; a period after a digit or an abbreviation does not
-    end a sentence (Serbian and German ordinals: "27. Oktober")."""
+    end a sentence (Serbian and German ordinals: "27. Oktober"; ``abbreviations``: folded
+    words with their period, such as the lexicon's "oct." and "dr.")."""
     out: list[Sentence] = []
     pos = 0
     for number, line in enumerate(text.split("\n")):
@@ -101,6 +102,9 @@ def sentences(text: str) -> list[Sentence]:
             for match in _END.finditer(line):
                 before = line[: match.start()]
                 if re.search(r"\d\.$", before) or _ABBREVIATION.search(before):
+                    continue
+                word = before.rsplit(None, 1)[-1] if before.split() else ""
+                if fold(word) in abbreviations:
                     continue
                 end = pos + match.start()
                 if end > begin:

@@ -2,62 +2,89 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
-from .compat import Project
+from kgbuild.project import Project
+
+from .dateline import find as find_dateline
 from .dates import DateFinder
 from .events import EventFinder
 from .gazetteer import Matcher
 from .gazetteer import load as load_gazetteer
+from .institutions import InstitutionFinder
 from .language import SUPPORTED, detect
 from .lexicon import available, load_words
 from .lexicon import load as load_lexicon
 from .model import ORG, PERSON, PLACE, Draft, Entity
 from .names import NameFinder
 from .numbers import FigureFinder, measure_words
+from .phrases import PhraseFinder
 from .text import View, fold, sentences, slug, tokens
+from .world import world_names
 
 PREFIX = {PERSON: "person", ORG: "org", PLACE: "place"}
-_DATELINE = re.compile(r"^\W*(?:date|datum|dated)?\s*:?\s*((?:19|20)\d\d-[01]\d-[0-3]\d)\b", re.I)
 
 
 class Drafter:
     """Everything that depends on the project and the language, built once and reused for
     several texts (the benchmark drafts many)."""
 
-    def __init__(self, project: Project, language: str | None, exclude: str | None = None) -> None:
+    def __init__(
+        self, project: Project, language: str | None, exclude: set[str] | None = None
+    ) -> None:
         import spacy
 
         self.project = project
         self.language = language
         self.lexicon = load_lexicon(project, language)
         exonyms = self.lexicon.data.get("exonyms") or {}
-        self.gazetteer = load_gazetteer(project, exclude=exclude, exonyms=exonyms)
+        self.gazetteer = load_gazetteer(
+            project,
+            exclude=exclude,
+            exonyms=exonyms,
+            world=world_names(project.ontology_dir, language),
+        )
         self.nlp = spacy.blank(language if language in SUPPORTED else "xx")
         self.matcher = Matcher(self.nlp, self.gazetteer, self.lexicon.inflections)
-        self.names = NameFinder(self.lexicon)
+        first_names = {
+            fold(known.label.split()[0])
+            for known in self.gazetteer.entities.values()
+            if known.kind == PERSON and len(known.label.split()) > 1
+        }
+        self.names = NameFinder(self.lexicon, first_names)
+        english = load_lexicon(project, "en")
+        self.institutions = InstitutionFinder(self.lexicon, english, self.gazetteer)
+        self.phrases = PhraseFinder(self.nlp, self.lexicon, english, self.gazetteer)
         self.dates = DateFinder(self.lexicon)
         self.figures = FigureFinder(self.lexicon)
         self.events = EventFinder(self.lexicon)
 
     def draft(self, doc_id: str, text: str, published: str | None, detected: bool) -> Draft:
         view = View.of(text)
-        spans = sentences(text)
+        spans = sentences(text, self.lexicon.abbreviations)
         messages: list[str] = []
-        published_span = None
-        m = _DATELINE.match(text)
-        if m:
-            if published is None:
-                published = m.group(1)
-            published_span = (m.start(), m.end())
-        entities = self._entities(text, spans)
         dates = self.dates.find(view, published)
-        if published_span:
-            dates = [
-                d for d in dates if not (d.start < published_span[1] and published_span[0] < d.end)
-            ]
+        line = find_dateline(text, dates)
+        if line is not None and line.published and published is None:
+            published = line.published
+            dates = self.dates.find(view, published)
+        published_span = (line.start, line.end) if line is not None else None
+        fixed: list[tuple[tuple[int, int], str, str]] = []
+        if line is not None:  # the dateline's date, place and agency are the source's
+            dates = [d for d in dates if not (d.start < line.end and line.start < d.end)]
+            if line.city[1] > line.city[0]:
+                fixed.append((line.city, PLACE, "Town"))
+            if line.agency:
+                fixed.append((line.agency, ORG, "NewsOutlet"))
+        entities = self._entities(text, spans, fixed)
+        source_place = source_agency = None
+        for entity in entities:
+            for start, end in entity.mentions:
+                if line is not None and (start, end) == line.city:
+                    source_place = entity.id
+                if line is not None and line.agency and (start, end) == line.agency:
+                    source_agency = entity.id
         toks = tokens(view, spans)
         headings = {k for k, s in enumerate(spans) if s.heading}
         date_view = []
@@ -67,7 +94,9 @@ class Drafter:
             date_view.append(_to_view(view, *published_span))
         measures = measure_words(toks, self.lexicon)
         figures = self.figures.find(toks, view, date_view, headings, measures)
-        events = self.events.find(toks, view, spans, entities, figures, dates)
+        events = self.events.find(
+            toks, view, spans, entities, figures, dates, [published_span] if published_span else []
+        )
         if self.lexicon.language is None:
             messages.append(
                 "no lexicon for this language: only digits, ISO dates and the names the dataset "
@@ -83,6 +112,8 @@ class Drafter:
             headline=title,
             published=published,
             published_span=published_span,
+            source_place=source_place,
+            primary_source=source_agency,
             entities=entities,
             figures=[f for ev in events for f in ev.figures],
             dates=[d for ev in events for d in ev.dates],
@@ -90,7 +121,14 @@ class Drafter:
             messages=messages,
         )
 
-    def _entities(self, text: str, spans: list[Any]) -> list[Entity]:
+    def _entities(
+        self,
+        text: str,
+        spans: list[Any],
+        fixed: list[tuple[tuple[int, int], str, str]] | None = None,
+    ) -> list[Entity]:
+        """The known and new names of ``text``; ``fixed``: spans that are names of a given kind
+        and type whatever their words (a dateline's city and agency)."""
         doc = self.matcher.doc(text)
         starts = {s.start for s in spans}
         sentence_starts = {
@@ -108,24 +146,89 @@ class Drafter:
             ):
                 sentence_starts.add(t.i)
         by_id: dict[str, Entity] = {}
+        # new names by their folded form: the fixed spans' first, so that "BELGRADE," in a
+        # dateline and "Belgrade" later in the text are one place
+        new: dict[str, tuple[Entity, Counter[str]]] = {}
         taken: set[int] = set()
         places: set[int] = set()
+        place_spans: dict[int, tuple[int, str]] = {}
         for start, end, entity_id in self.matcher.find(doc):
             known = self.gazetteer.entities[entity_id]
             entity = by_id.get(entity_id)
             if entity is None:
+                # a name only the world's list knows is new to the dataset
                 entity = by_id[entity_id] = Entity(
-                    entity_id, known.kind, known.type, known.label, False
+                    entity_id, known.kind, known.type, known.label, known.world
                 )
+                entity.country = known.country
+                entity.stable = known.world
             span = doc[start:end]
             entity.mentions.append((span.start_char, span.end_char))
             taken.update(range(start, end))
             if known.kind == PLACE:
                 places.update(range(start, end))
+                place_spans[start] = (end, entity_id)
+        # a country's institutions named by a common noun: "serbisk polis", "the police"
+        renamed: dict[str, str] = {}  # ids of institutions named by their words, made free
+        for hit in self.institutions.find(doc, place_spans):
+            if any(t in taken and t not in places for t in range(hit.start, hit.end)):
+                continue
+            span = doc[hit.start : hit.end]
+            entity_id = hit.id
+            if hit.new_label:  # "gränspolisen": an id of its words, unless another has it
+                if entity_id not in renamed:
+                    renamed[entity_id] = _free_id(entity_id, set(self.gazetteer.ids) | set(by_id))
+                entity_id = renamed[entity_id]
+            entity = by_id.get(entity_id)
+            if entity is None:
+                known = self.gazetteer.entities.get(entity_id)
+                label = known.label if known is not None and hit.known else span.text
+                entity = by_id[entity_id] = Entity(entity_id, ORG, hit.type, label, not hit.known)
+                entity.stable = not hit.new_label
+            entity.mentions.append((span.start_char, span.end_char))
+            taken.update(range(hit.start, hit.end))
+            if hit.adjective:  # not the country itself
+                start, end = (
+                    doc[hit.adjective[0]].idx,
+                    doc[hit.adjective[1] - 1].idx + len(doc[hit.adjective[1] - 1].text),
+                )
+                for other in by_id.values():
+                    if (start, end) in other.mentions and other.kind == PLACE:
+                        other.mentions.remove((start, end))
+        # places named by a phrase around a country: "the border with Bulgaria", "norra Serbien"
+        for phrase in self.phrases.find(doc, place_spans):
+            if any(t in taken and t not in places for t in range(phrase.start, phrase.end)):
+                continue
+            span = doc[phrase.start : phrase.end]
+            entity_id = phrase.id
+            if not phrase.known and phrase.english is None:
+                entity_id = _free_id(entity_id, set(self.gazetteer.ids) | set(by_id))
+            entity = by_id.get(entity_id)
+            if entity is None:
+                label = self.gazetteer.entities[entity_id].label if phrase.known else span.text
+                entity = by_id[entity_id] = Entity(
+                    entity_id, PLACE, phrase.type, label, not phrase.known
+                )
+                entity.stable = phrase.english is not None
+            entity.mentions.append((span.start_char, span.end_char))
+            taken.update(range(phrase.start, phrase.end))
+        for entity_id in [k for k, e in by_id.items() if not e.mentions]:
+            del by_id[entity_id]
+        used_ids = set(self.gazetteer.ids) | set(by_id)
+        for (start, end), kind, type_ in fixed or []:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is None or taken.intersection(range(span.start, span.end)):
+                continue  # a known name: linked above
+            surface = text[start:end]
+            key = fold(surface)
+            entity_id = _free_id(f"{PREFIX[kind]}/{slug(surface)}", used_ids)
+            used_ids.add(entity_id)
+            entity = Entity(entity_id, kind, type_, surface, True, [(start, end)])
+            by_id[entity_id] = entity
+            new[key] = (entity, Counter({surface: 1}))
+            taken.update(range(span.start, span.end))
         candidates = self.names.find(doc, sentence_starts, taken, places)
         # mid-sentence capitalised words, to accept a sentence-initial one that recurs
-        new: dict[str, tuple[Entity, Counter[str]]] = {}
-        used_ids = set(self.gazetteer.ids) | set(by_id)
         persons: dict[str, str] = {}  # surname -> key of a new person
         for c in sorted(candidates, key=lambda c: (-(c.end - c.start), c.start)):
             span = doc[c.start : c.end]
@@ -160,9 +263,9 @@ class Drafter:
             if entity.kind == PERSON:  # the full name, not the surname the text repeats
                 entity.label = sorted(forms, key=lambda form: (-len(form.split()), form))[0]
             else:
-                entity.label = sorted(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][
-                    0
-                ]
+                entity.label = sorted(
+                    forms.items(), key=lambda kv: (kv[0].isupper(), -kv[1], len(kv[0]), kv[0])
+                )[0][0]
             by_id[entity.id] = entity
         out = sorted(by_id.values(), key=lambda e: (e.new, e.mentions[0][0], e.id))
         for e in out:

@@ -11,9 +11,12 @@ from typing import Any
 
 import yaml
 
-from .compat import InputError, Project
+from kgbuild.errors import InputError
+from kgbuild.project import Project
+
 from .model import ORG, PERSON, PLACE
 from .text import fold
+from .world import WorldName
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KINDS = {"person": PERSON, "org": ORG, "place": PLACE}
@@ -27,6 +30,8 @@ class Known:
     label: str
     kind: str
     aliases: set[str] = field(default_factory=set)
+    world: bool = False  # known to CLDR or bodies.yaml, not (yet) to the dataset
+    country: str | None = None  # for a city CLDR knows: its country's id
 
 
 @dataclass
@@ -41,24 +46,56 @@ class Gazetteer:
 
 
 def load(
-    project: Project, exclude: str | None = None, exonyms: dict[str, Any] | None = None
+    project: Project,
+    exclude: set[str] | None = None,
+    exonyms: dict[str, Any] | None = None,
+    world: list[WorldName] | None = None,
 ) -> Gazetteer:
-    """The gazetteer of ``project``, leaving out the curated file of document ``exclude`` (the
-    one being drafted, whose old facts must not feed its new draft)."""
+    """The gazetteer of ``project``, leaving out the curated files of the documents
+    ``exclude`` (those being drafted, whose old facts must not feed their new drafts). The
+    names of drafts are not learnt, only their ids: a name a drafter got wrong must not be
+    linked in the next draft."""
     entities: dict[str, Known] = {}
     ids: set[str] = set()
     data = _read(project.entities_file)
     for record in (data or {}).get("entities") or []:
         _add(entities, ids, record, registry=True)
     for path in sorted(project.documents_dir.glob("*.yaml")):
-        if path.stem == exclude:
+        if path.stem in (exclude or set()):
             continue
         doc = _read(path) or {}
+        meta = doc.get("document") if isinstance(doc, dict) else None
+        is_draft = isinstance(meta, dict) and meta.get("curationStatus") == "draft"
         for record in doc.get("facts") or []:
-            _add(entities, ids, record, registry=False)
+            if is_draft:
+                _add_ids(ids, record)
+            else:
+                _add(entities, ids, record, registry=False)
     for entity_id, names in sorted((exonyms or {}).items()):
         if entity_id in entities:
             entities[entity_id].aliases.update(str(n) for n in names or [])
+    by_alias: dict[tuple[str, str], set[str]] = {}
+    for known in entities.values():
+        for alias in known.aliases | {known.label}:
+            by_alias.setdefault((known.kind, fold(alias)), set()).add(known.id)
+    for name in world or []:
+        target = entities.get(name.id)
+        if target is None:  # the dataset's own id for it: an entity with one of its names
+            owners = set().union(*(by_alias.get((name.kind, n), set()) for n in name.everywhere))
+            if len(owners) == 1:
+                target = entities[next(iter(owners))]
+        if target is not None:
+            target.aliases.update(name.names)
+        else:
+            entities[name.id] = Known(
+                name.id,
+                name.type,
+                name.label,
+                name.kind,
+                set(name.names),
+                world=True,
+                country=name.country,
+            )
     return Gazetteer(entities, ids)
 
 
@@ -79,14 +116,20 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-def _add(entities: dict[str, Known], ids: set[str], record: Any, *, registry: bool) -> None:
+def _add_ids(ids: set[str], record: Any) -> None:
     if not isinstance(record, dict) or not isinstance(record.get("id"), str):
         return
-    entity_id = record["id"]
-    ids.add(entity_id)
+    ids.add(record["id"])
     for nested in record.get("quantities") or []:
         if isinstance(nested, dict) and isinstance(nested.get("id"), str):
             ids.add(nested["id"])
+
+
+def _add(entities: dict[str, Known], ids: set[str], record: Any, *, registry: bool) -> None:
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        return
+    _add_ids(ids, record)
+    entity_id = record["id"]
     kind = KINDS.get(entity_id.split("/", 1)[0])
     if kind is None:
         return
@@ -120,19 +163,36 @@ def stem(word: str, inflections: tuple[str, ...]) -> str:
     return word
 
 
+def bases(word: str, inflections: tuple[str, ...]) -> frozenset[str]:
+    """A folded word and what it is without one ending of the lexicon's ``inflections``
+    (while at least four letters remain): two words are one name's forms when their bases
+    meet ("Avganistana" and "Avganistan", "Srbije" and "Srbija", "Serbiens" and "Serbien")."""
+    out = {word}
+    if word.isalpha():
+        for ending in inflections:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+                out.add(word[: -len(ending)])
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class _Name:
+    entity_id: str
+    words: tuple[frozenset[str], ...]  # the bases of each word
+    capitalised: bool  # only a capitalised first word matches
+
+
 class Matcher:
-    """Finds the known names in a spaCy Doc whose tokens carry the folded stem as NORM."""
+    """Finds the known names in a spaCy Doc: each word of a name meets a word of the text in
+    its bases (case, diacritics, Cyrillic and inflection aside)."""
 
     def __init__(self, nlp: Any, gazetteer: Gazetteer, inflections: tuple[str, ...]) -> None:
-        from spacy.matcher import PhraseMatcher
-
         self.nlp = nlp
         self.inflections = inflections
-        self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self.gazetteer = gazetteer
+        self.names: dict[str, list[_Name]] = {}  # a base of the first word -> names
         surnames: dict[str, set[str]] = {}
         for known in sorted(gazetteer.entities.values(), key=lambda k: k.id):
-            capitalised, lower = [], []
             aliases = set(known.aliases) | {known.label}
             if known.kind == PERSON:
                 for alias in list(aliases):
@@ -143,42 +203,49 @@ class Matcher:
                 if alias == known.id or not alias.strip():
                     continue
                 if alias[0].isupper() or not alias[0].isalpha():
-                    capitalised.append(alias)
+                    self._add(known.id, alias, True)
                 elif len(alias.split()) > 1:  # generic one-word names ("army") are not linked
-                    lower.append(alias)
-            for flag, names in (("C", capitalised), ("L", lower)):
-                if names:
-                    self.matcher.add(f"{known.id}\t{flag}", [self.doc(n) for n in names])
+                    self._add(known.id, alias, False)
         for surname, owners in sorted(surnames.items()):
             if len(owners) == 1:  # a surname two people share links neither
-                self.matcher.add(f"{next(iter(owners))}\tC", [self.doc(surname)])
+                self._add(next(iter(owners)), surname, True)
 
-    def norm(self, text: str) -> str:
-        folded = fold(text)
-        return stem(folded, self.inflections) if folded.isalpha() else folded
+    def _add(self, entity_id: str, alias: str, capitalised: bool) -> None:
+        words = tuple(bases(fold(t.text), self.inflections) for t in self.nlp.make_doc(alias))
+        if not words:
+            return
+        name = _Name(entity_id, words, capitalised)
+        for base in words[0]:
+            self.names.setdefault(base, []).append(name)
 
     def doc(self, text: str) -> Any:
-        doc = self.nlp.make_doc(text)
-        for token in doc:
-            token.norm_ = self.norm(token.text)
-        return doc
+        return self.nlp.make_doc(text)
 
     def find(self, doc: Any) -> list[tuple[int, int, str]]:
         """(first token, end token, entity id) of each known name, longest first, no overlap."""
-        found = []
-        for match_id, start, end in self.matcher(doc):
-            key = self.nlp.vocab.strings[match_id]
-            entity_id, flag = key.split("\t")
-            first = doc[start].text
-            if flag == "C" and not (first[:1].isupper() or first[:1].isdigit()):
-                continue
-            label = self.gazetteer.entities[entity_id].label
-            exact = 0 if fold(label) == fold(doc[start:end].text) else 1
-            found.append((start, end, exact, entity_id))
-        found.sort(key=lambda m: (-(m[1] - m[0]), m[0], m[2], m[3]))
+        words = [bases(fold(t.text), self.inflections) for t in doc]
+        found = set()
+        for start, first in enumerate(words):
+            initial = doc[start].text[:1]
+            for name in {n for b in first for n in self.names.get(b, ())}:
+                end = start + len(name.words)
+                if end > len(words) or (
+                    name.capitalised and not (initial.isupper() or initial.isdigit())
+                ):
+                    continue
+                if all(words[start + k] & w for k, w in enumerate(name.words)):
+                    found.add((start, end, name.entity_id))
+        ranked = []
+        for start, end, entity_id in found:
+            known = self.gazetteer.entities[entity_id]
+            exact = 0 if fold(known.label) == fold(doc[start:end].text) else 1
+            # a city's name is the city: "Belgrade" names the government only in a source's
+            # own reading of it (a metonym an altLabel records), so the place wins a tie
+            ranked.append((start, end, exact, known.kind != PLACE, entity_id))
+        ranked.sort(key=lambda m: (-(m[1] - m[0]), m[0], m[2], m[3], m[4]))
         taken: set[int] = set()
         out = []
-        for start, end, _, entity_id in found:
+        for start, end, _, _, entity_id in ranked:
             if taken.intersection(range(start, end)):
                 continue
             taken.update(range(start, end))

@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from kgbuild.atomic import write_file
-
-from .compat import InputError, OutputError, Project, check_size
+from kgbuild.errors import InputError, OutputError
+from kgbuild.project import Project
+from kgbuild.sources.files import check_size
 
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 SEED_ID = re.compile(r"^(\d{3})_[0-9a-f]{16}$")
@@ -76,12 +77,11 @@ def check_published(value: str | None) -> str | None:
         ) from None
 
 
-def new_id(project: Project, data: bytes) -> str:
-    """The next number of the NNN_<16 hex> scheme and the first 16 hex digits of the text's
-    SHA-256."""
-    numbers = [
-        int(m.group(1)) for p in project.documents_dir.glob("*.txt") if (m := SEED_ID.match(p.stem))
-    ]
+def new_id(project: Project, data: bytes, taken: set[str] | None = None) -> str:
+    """The next number of the NNN_<16 hex> scheme (after the project's documents and the ids
+    ``taken`` by a batch so far) and the first 16 hex digits of the text's SHA-256."""
+    stems = [p.stem for p in project.documents_dir.glob("*.txt")] + sorted(taken or ())
+    numbers = [int(m.group(1)) for stem in stems if (m := SEED_ID.match(stem))]
     return f"{(max(numbers) + 1) if numbers else 0:03d}_{hashlib.sha256(data).hexdigest()[:16]}"
 
 

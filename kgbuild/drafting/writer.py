@@ -22,7 +22,7 @@ def scalar(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     text = str(value)
-    if _PLAIN.match(text) and text.lower() not in _RESERVED:
+    if _PLAIN.fullmatch(text) and text.lower() not in _RESERVED:
         return text
     return json.dumps(text, ensure_ascii=False)
 
@@ -82,6 +82,10 @@ def records(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     document["inLanguage"] = draft.language
     if draft.published:
         document["datePublished"] = draft.published
+    if draft.primary_source:
+        document["primarySource"] = draft.primary_source
+    if draft.source_place:
+        document["locationCreated"] = draft.source_place
     if draft.published_span:
         document["evidence"] = quote_at(text, *draft.published_span)
     facts: list[dict[str, Any]] = []
@@ -94,7 +98,16 @@ def records(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 def _event(draft: Draft, event: Event) -> dict[str, Any]:
     text = draft.text
-    record: dict[str, Any] = {"id": event.id, "type": event.cls, "label": event.label}
+    record: dict[str, Any] = {"id": event.id}
+    if event.link is not None:
+        # the build ignores sameAs and candidates: setting id back to `unlinked` undoes the link
+        record["sameAs"] = {
+            "score": event.link.score,
+            "because": event.link.reasons,
+            "unlinked": event.own_id,
+        }
+    record["type"] = event.cls
+    record["label"] = event.label
     if event.modality:
         record["modality"] = event.modality
     for hit in event.dates:
@@ -132,6 +145,10 @@ def _event(draft: Draft, event: Event) -> dict[str, Any]:
     if quantities:
         record["quantities"] = quantities
     record["evidence"] = _one([quote_at(text, s, e) for s, e in event.sentences])
+    if event.candidates:
+        record["candidates"] = [
+            {"id": c.target, "score": c.score, "because": c.reasons} for c in event.candidates
+        ]
     return record
 
 
@@ -157,7 +174,10 @@ def curated_yaml(draft: Draft) -> str:
         "# proposal: check it against the text (dist/review/"
         + draft.doc_id
         + ".html shows where each",
-        "# comes from), correct or delete it, then set curationStatus: reviewed.",
+        "# comes from), correct or delete it, then set curationStatus: reviewed. An event with",
+        "# sameAs: is one the dataset already holds (its id is that event's); to undo the link,",
+        "# set its id: to the sameAs unlinked: value. candidates: are events it may be, below",
+        "# the threshold of ontology/linking.yaml. The build reads neither sameAs nor candidates.",
         "document:",
         *_block(document, 2),
         "",

@@ -11,7 +11,10 @@ from typing import Any
 import pyoxigraph
 import yaml
 
-from .compat import VOCAB, InputError, KGBuildError, Project
+from kgbuild.errors import InputError, KGBuildError
+from kgbuild.namespaces import VOCAB
+from kgbuild.project import Project
+
 from .text import fold
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -62,6 +65,14 @@ class Lexicon:
     @property
     def inflections(self) -> tuple[str, ...]:
         return tuple(sorted((fold(s) for s in self.words("inflections")), key=len, reverse=True))
+
+    @property
+    def abbreviations(self) -> frozenset[str]:
+        """Folded words written with a period that does not end a sentence: month
+        abbreviations ("Oct.", "okt."), titles ("Dr."), and the lexicon's abbreviations."""
+        words = [f for forms in (self.data.get("months") or {}).values() for f in forms]
+        words += self.words("titles") + self.words("abbreviations")
+        return frozenset(fold(str(w)) for w in words if str(w).endswith("."))
 
     def numbers(self) -> dict[str, Any]:
         return dict(self.data.get("numbers") or {})

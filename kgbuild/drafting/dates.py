@@ -9,7 +9,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from .compat import DateSpecError, parse_spec
+from kgbuild.sources.timespec import DateSpecError, parse_spec
+
 from .lexicon import Lexicon
 from .model import DateHit
 from .text import View, fold
@@ -91,6 +92,8 @@ class DateFinder:
             ("month", re.compile(rf"(?<!\w)(?:{prefix})\s+{g(m, n='m1')}(?!\w)")),
         ]
         self.weekday_re = re.compile(rf"(?<!\w)(?P<w>{_alt(list(self.weekdays))})(?!\w)")
+        # "since 27 October", "sedan den 27 oktober", "seit dem 27. Oktober": a start, no end
+        self.since_re = re.compile(rf"(?<!\w)(?:{_alt(words.get('since') or [])})\s+$")
 
     def find(self, view: View, published: str | None) -> list[DateHit]:
         """Every date in the text (non-overlapping, earliest and longest first)."""
@@ -111,6 +114,8 @@ class DateFinder:
             s, e = match.span()
             if any(s < te and ts < e for ts, te in taken) or not self._cased(view, match, "w"):
                 continue
+            if any(0 <= ts - e <= 6 or 0 <= s - te <= 3 for ts, te in taken):
+                continue  # "on Monday, 3 March": the stated day and month is the date
             day = self.weekdays[match.group("w")]
             stated = view.original[slice(*view.span(*self._stated(view, s, e)))]
             value: Any = {"relative": "publication", "dayOfWeek": day, "statedAs": stated}
@@ -120,6 +125,14 @@ class DateFinder:
         out = []
         for s, e, values in sorted(hits, key=lambda h: h[0]):
             start, end = view.span(s, e)
+            if (
+                len(values) == 1
+                and values[0][0] == "date"
+                and self.since_re.search(view.folded[max(0, s - 20) : s])
+            ):
+                values = [("startDate", values[0][1])]
+            if published:
+                values = _with_years(values, date.fromisoformat(published))
             for role, value in values:
                 out.append(DateHit(start, end, role, value))
         return out
@@ -183,6 +196,39 @@ def _plain(year: str | None, month: int | None, day: str | None) -> str | None:
     except DateSpecError:
         return None
     return text
+
+
+AHEAD = 60  # days: a date with no year is taken to lie at most this far after publication
+
+
+def _with_years(values: list[tuple[str, Any]], published: date) -> list[tuple[str, Any]]:
+    """Dates without a year in a text whose publication date is known get the year that puts
+    them on or before the publication, or up to AHEAD days after it (what a report says will
+    happen); the start of a range lies on or before its end."""
+    out: list[tuple[str, Any]] = []
+    end: tuple[int, int, int] | None = None  # the range's end: year, month, day
+    for role, value in reversed(values):
+        base = value["in"] if isinstance(value, dict) and "in" in value else value
+        if not isinstance(base, str) or not base.startswith("--"):
+            out.append((role, value))
+            continue
+        month = int(base[2:4])
+        day = int(base[5:7]) if len(base) > 4 else 1
+        year = published.year
+        if date(year, month, min(day, 28)) > published + timedelta(days=AHEAD):
+            year -= 1
+        if end is not None:
+            year = end[0] - 1 if (month, day) > end[1:] else end[0]
+        if role == "endDate":
+            end = (year, month, day)
+        dated = f"{year:04d}{base[1:]}"
+        try:
+            parse_spec(dated, None)
+        except DateSpecError:  # 29 February of a year that has none
+            out.append((role, value))
+            continue
+        out.append((role, {**value, "in": dated} if isinstance(value, dict) else dated))
+    return list(reversed(out))
 
 
 def _resolve(published: str, weekday: str) -> str:
