@@ -35,6 +35,7 @@ class Dateline:
     city: tuple[int, int]
     agency: tuple[int, int] | None
     published: str | None  # YYYY-MM-DD when the dateline gives the year
+    day: str | None = None  # --MM-DD when it gives a day and month only
 
 
 def find(text: str, dates: list[DateHit]) -> Dateline | None:
@@ -53,13 +54,16 @@ def find(text: str, dates: list[DateHit]) -> Dateline | None:
             continue  # "Serbia, Hungary and Austria – …": a list, not a dateline
         if not (has_date or m.group("agency") or (city.isupper() and len(city) > 2)):
             continue
-        published = None
+        published = day = None
         for d in dates:
-            if m.start() <= d.start < m.end() and isinstance(d.value, str) and len(d.value) == 10:
-                published = d.value
+            if m.start() <= d.start < m.end() and isinstance(d.value, str):
+                if len(d.value) == 10 and not d.value.startswith("--"):
+                    published = d.value
+                elif d.value.startswith("--") and len(d.value) == 7:
+                    day = d.value
         agency = (m.start("agency"), m.end("agency")) if m.group("agency") else None
         end = m.start() + len(m.group(0).rstrip())
-        return Dateline(m.start(), end, (m.start("city"), m.end("city")), agency, published)
+        return Dateline(m.start(), end, (m.start("city"), m.end("city")), agency, published, day)
     return None
 
 

@@ -92,7 +92,8 @@ class Drafter:
             date_view.append(_to_view(view, d.start, d.end))
         if published_span:
             date_view.append(_to_view(view, *published_span))
-        measures = measure_words(toks, self.lexicon)
+        names = [_to_view(view, s, e) for entity in entities for s, e in entity.mentions]
+        measures = measure_words(toks, self.lexicon, names)
         figures = self.figures.find(toks, view, date_view, headings, measures)
         events = self.events.find(
             toks, view, spans, entities, figures, dates, [published_span] if published_span else []
@@ -114,6 +115,7 @@ class Drafter:
             published_span=published_span,
             source_place=source_place,
             primary_source=source_agency,
+            dateline_day=line.day if line is not None and not published else None,
             entities=entities,
             figures=[f for ev in events for f in ev.figures],
             dates=[d for ev in events for d in ev.dates],
@@ -196,18 +198,38 @@ class Drafter:
                     if (start, end) in other.mentions and other.kind == PLACE:
                         other.mentions.remove((start, end))
         # places named by a phrase around a country: "the border with Bulgaria", "norra Serbien"
-        for phrase in self.phrases.find(doc, place_spans):
-            if any(t in taken and t not in places for t in range(phrase.start, phrase.end)):
-                continue
+        phrases = [
+            p
+            for p in self.phrases.find(doc, place_spans)
+            if not any(t in taken and t not in places for t in range(p.start, p.end))
+        ]
+        # "the border with Hungary" is the Serbia–Hungary border the text names elsewhere,
+        # and "the Greek border" the "border with Greece"
+        borders = [p for p in phrases if p.type == "Border" and len(p.countries) == 2]
+        one_country: dict[frozenset[str], str] = {}
+        for phrase in sorted(phrases, key=lambda p: (-len(p.countries), p.start)):
             span = doc[phrase.start : phrase.end]
             entity_id = phrase.id
-            if not phrase.known and phrase.english is None:
+            whole = next(
+                (b for b in borders if phrase.countries and phrase.countries < b.countries), None
+            )
+            if phrase.type == "Border" and whole is not None:
+                entity_id = whole.id
+            elif phrase.type == "Border" and len(phrase.countries) == 1:
+                named = {pid for _, pid in place_spans.values()}
+                entity_id = one_country.setdefault(
+                    phrase.countries,
+                    self.phrases.border_of(next(iter(phrase.countries)), named)
+                    or _free_id(entity_id, set(self.gazetteer.ids) | set(by_id)),
+                )
+            elif not phrase.known and phrase.english is None:
                 entity_id = _free_id(entity_id, set(self.gazetteer.ids) | set(by_id))
             entity = by_id.get(entity_id)
             if entity is None:
-                label = self.gazetteer.entities[entity_id].label if phrase.known else span.text
+                known = self.gazetteer.entities.get(entity_id)
+                label = known.label if known is not None and phrase.known else span.text
                 entity = by_id[entity_id] = Entity(
-                    entity_id, PLACE, phrase.type, label, not phrase.known
+                    entity_id, PLACE, phrase.type, label, known is None or known.world
                 )
                 entity.stable = phrase.english is not None
             entity.mentions.append((span.start_char, span.end_char))

@@ -86,6 +86,7 @@ def load(
                 target = entities[next(iter(owners))]
         if target is not None:
             target.aliases.update(name.names)
+            target.country = target.country or name.country
         else:
             entities[name.id] = Known(
                 name.id,

@@ -63,6 +63,8 @@ class InstitutionFinder:
             key=lambda h: (-len(h[0]), h),
         )
         self.specific = {str(h) for h in lexicon.words("specific_heads")}
+        self.coordinators = {fold(w) for w in lexicon.words("coordinators")}
+        self.location_preps = {fold(w) for w in lexicon.words("location_prepositions")}
         self.gazetteer = gazetteer
         self.labels: dict[str, str] = {}
         for known in sorted(gazetteer.entities.values(), key=lambda k: k.id):
@@ -98,6 +100,24 @@ class InstitutionFinder:
             country, after_country = (named[1], named[0]) if named else (None, i + 1)
             if country is None and self._demonym(words[i]):
                 country = self._demonym(words[i])
+            # "Serbian and Hungarian police": each country's institution
+            if (
+                country
+                and after_country + 1 < len(words)
+                and words[after_country] in self.coordinators
+                and self._demonym(words[after_country + 1])
+            ):
+                head = self._head(words, after_country + 2)
+                other = self._demonym(words[after_country + 1])
+                first = self._resolve(country, head[1]) if head else None
+                second = self._resolve(other, head[1]) if head and other else None
+                if head and first and second:
+                    out.append(Institution(i, after_country, first[0], first[1], first[2]))
+                    hit = Institution(after_country + 1, head[0], second[0], second[1], second[2])
+                    out.append(hit)
+                    last[head[1]] = hit
+                    i = head[0]
+                    continue
             head = self._head(words, after_country) if country else None
             if country and head:
                 found = self._resolve(country, head[1])
@@ -120,6 +140,19 @@ class InstitutionFinder:
                         last[head[1]] = hit
                         i = after[0]
                         continue
+                near = (
+                    places.get(head[0] + 1)
+                    if head[0] < len(words) and words[head[0]] in self.location_preps
+                    else None
+                )
+                country = self._country_of(near[1]) if near else None
+                found = self._resolve(country, head[1]) if country else None
+                if found:  # "inrikesministeriet i Belgrad": the ministry of Belgrade's country
+                    hit = Institution(i, head[0], found[0], found[1], found[2])
+                    out.append(hit)
+                    last[head[1]] = hit
+                    i = head[0]
+                    continue
                 if head[1] in last:  # "polisen", "the ministry": the one named last
                     named = last[head[1]]
                     out.append(
@@ -127,7 +160,11 @@ class InstitutionFinder:
                             i, head[0], named.id, named.type, named.known, None, named.new_label
                         )
                     )
-                elif head[1] in self.specific and doc[i].text.islower():
+                elif (
+                    head[1] in self.specific
+                    and doc[i].text.islower()
+                    and not (i > 0 and doc[i - 1].text[:1].isupper())  # "Uprava granične …"
+                ):
                     # "gränspolisen": one, though of no country (a capitalised "Border Police
                     # of …" is a proper name, for the names' rules)
                     kind = TYPES.get(head[1], "Organisation")
@@ -139,6 +176,14 @@ class InstitutionFinder:
                 continue
             i += 1
         return out
+
+    def _country_of(self, place: str) -> str | None:
+        known = self.gazetteer.entities.get(place)
+        if known is None:
+            return None
+        if known.type in ("Country", "Territory"):
+            return known.id
+        return known.country
 
     def _demonym(self, word: str) -> str | None:
         for base in sorted(bases(word, self.infl)):

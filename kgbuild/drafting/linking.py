@@ -14,6 +14,7 @@ what the graph holds, drafts included, never the text of another draft.
 from __future__ import annotations
 
 import calendar
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -52,14 +53,20 @@ WEIGHTS = (
     "agent",
     "agent_max",
     "context",
+    "context_unique",
+    "context_whole",
     "context_max",
+    "frame",
     "context_other",
     "figure_measure",
     "figure_item",
     "figure_max",
     "stale",
+    "fresh",
 )
-SLACK = timedelta(days=1)  # reports of one event may differ by a day (overnight, time zones)
+SLACK = timedelta(days=1)
+# reports of one event may differ by a day (overnight, time zones)
+FRESH = timedelta(days=14)  # a report this soon after an event's end is news of it
 ROUNDS = 3
 
 
@@ -145,7 +152,7 @@ class Day:
         if self.part == "early":
             return date(y, self.month, 1), date(y, self.month, 15)
         if self.part == "late":
-            return date(y, self.month, 15), date(y, self.month, last)
+            return date(y, self.month, 16), date(y, self.month, last)
         return date(y, self.month, 1), date(y, self.month, last)
 
     def text(self) -> str:
@@ -228,6 +235,7 @@ class Profile:
     lo: date | None = None  # derived bounds: not before / not after
     hi: date | None = None
     published: date | None = None  # the drafted report's publication (drafted events only)
+    hi_day: Day | None = None  # a not-after bound without its year (a dateline's "Nov. 10")
     places: frozenset[str] = frozenset()
     agents: frozenset[str] = frozenset()
     parents: frozenset[str] = frozenset()  # kg:partOf
@@ -235,6 +243,8 @@ class Profile:
     figures: frozenset[tuple[str, str | None]] = frozenset()
     quotes: list[Quote] = field(default_factory=list)
     label: str = ""
+    # a drafted event's paragraph: the dates, places and agents its other events give
+    frame: Profile | None = None
 
     def alternatives(self, years: set[int]) -> list[tuple[date | None, date | None, bool]]:
         """(not before, not after, one day) of each source's dates, bounded by what the
@@ -248,8 +258,15 @@ class Profile:
                 lo, hi = dated.interval(year)
                 if (dated.start or dated.end) and lo is None and hi is None:
                     continue  # no year for it anywhere: nothing to compare
+                bound = self.hi
+                if bound is None and self.hi_day is not None:  # "Nov. 10" in the dateline
+                    for y in [year] if year else sorted(years):
+                        day = self.hi_day.bounds(y)
+                        if day and (lo is None or day[1] >= lo):
+                            bound = day[1]
+                            break
                 lo = max(d for d in (lo, self.lo) if d) if (lo or self.lo) else None
-                hi = min(d for d in (hi, self.hi) if d) if (hi or self.hi) else None
+                hi = min(d for d in (hi, bound) if d) if (hi or bound) else None
                 out.append((lo, hi, dated.one_day))
         return out
 
@@ -289,6 +306,12 @@ class PlaceNet:
     def country_of(self, place: str) -> set[str]:
         return self.ancestors(place) & self.countries
 
+    def known(self, place: str) -> bool:
+        return place in self.parents or place in self.near or place in self.countries
+
+    def zone_of(self, places: frozenset[str]) -> set[str]:
+        return set().union(*(self.zone(p) for p in places)) if places else set()
+
     def zone(self, place: str) -> set[str]:
         """The place, what contains it short of a country, and what is near any of them."""
         inside = self.ancestors(place) - self.countries | {place}
@@ -325,6 +348,8 @@ class EventIndex:
         self.hierarchy = hierarchy  # class -> its superclasses (itself included)
         self.net = net
         self.profiles: dict[str, Profile] = {}
+        self.parts: dict[str, set[str]] = {}  # event -> the events part of it
+        self.uses: dict[str, int] = {}  # place, agent or related event -> events naming it
 
     def related(self, a: str, b: str) -> str | None:
         if a == b:
@@ -335,6 +360,33 @@ class EventIndex:
 
     def add(self, profile: Profile) -> None:
         self.profiles[profile.id] = profile
+        for parent in profile.parents:
+            self.parts.setdefault(parent, set()).add(profile.id)
+        for x in profile.places | profile.agents | profile.context:
+            self.uses[x] = self.uses.get(x, 0) + 1
+
+    def jointly(self, xs: Iterable[str], kind: str) -> float:
+        """How telling it is that two events share all of ``xs`` at once (``kind``: places
+        or agents): the events that name every one of them (Bratislav Gasic and Sandor
+        Pinter together: the two events of their meeting; the Serbian police: most)."""
+        wanted = set(xs)
+        n = sum(1 for p in self.profiles.values() if wanted <= getattr(p, kind))
+        return 1.0 / (1.0 + math.log(max(n, 1)))
+
+    def specific(self, x: str) -> float:
+        """How telling it is that two events share ``x`` (a place, an agent, a related
+        event): 1 for what one event of the dataset names, less the more events name it
+        (the Serbian police take part in most; a village's name in one)."""
+        return 1.0 / (1.0 + math.log(max(self.uses.get(x, 0), 1)))
+
+    def only_of_its_kind(self, profile: Profile, parent: str) -> bool:
+        """Whether ``profile`` is the only part of ``parent`` of its class."""
+        return not any(
+            other != profile.id
+            and other in self.profiles
+            and self.profiles[other].classes & profile.classes
+            for other in self.parts.get(parent, ())
+        )
 
     @classmethod
     def from_nquads(
@@ -599,7 +651,8 @@ def time_relation(a: Profile, b: Profile, rules: Rules) -> tuple[str, str] | Non
     for alo, ahi, aday in a.alternatives(years):
         for blo, bhi, bday in b.alternatives(years):
             pairs += 1
-            if (ahi and blo and ahi + SLACK < blo) or (bhi and alo and bhi + SLACK < alo):
+            slack = SLACK if aday and bday else timedelta(0)  # a day either way, for days
+            if (ahi and blo and ahi + slack < blo) or (bhi and alo and bhi + slack < alo):
                 conflicts += 1
                 continue
             if not (alo and ahi and blo and bhi):
@@ -617,8 +670,9 @@ def time_relation(a: Profile, b: Profile, rules: Rules) -> tuple[str, str] | Non
 @dataclass
 class Match:
     target: str
-    score: float
+    score: float  # at most 1, what the draft shows
     reasons: list[str]
+    raw: float = 0.0  # uncapped: ranks candidates that both reach 1
 
 
 def match(
@@ -628,10 +682,13 @@ def match(
     rules: Rules,
     doc_links: set[str],
     operations: set[str],
+    own_whole: str | None = None,
 ) -> Match | None:
     """The score of ``other`` as the event ``draft`` reports, or None when it cannot be
     (see ontology/linking.yaml). ``doc_links``: what the drafted report's other events link
-    to, and the events those are part of; ``operations``: those that are a whole of parts."""
+    to, and the events those are part of; ``operations``: those that are a whole of parts;
+    ``own_whole``: when the report says the event is part of one of its operations, the
+    event that operation is linked to ("" when it is linked to none)."""
     kinds = [index.related(a, b) for a in sorted(draft.classes) for b in sorted(other.classes)]
     if "same" in kinds:
         score, reasons = (
@@ -651,34 +708,84 @@ def match(
     if when:
         score += rules.w(when[0])
         reasons.append(f"date {when[1]}")
-    elif not draft.dated and draft.published and other.hi is not None:
-        ends = max((hi for _, hi, _ in other.alternatives(other.years()) if hi), default=other.hi)
-        if ends and (draft.published - ends).days > rules.stale_days:
+    elif not draft.dated:
+        # no date of its own: when the report was published says how recent it was
+        spans = other.alternatives(other.years())
+        ends = max((hi for _, hi, _ in spans if hi), default=other.hi)
+        starts = min((lo for lo, _, _ in spans if lo), default=other.lo)
+        reported = draft.published
+        if reported is None and draft.hi_day is not None and ends is not None:
+            bound = draft.hi_day.bounds(ends.year)
+            reported = bound[1] if bound else None
+        if reported and ends and (reported - ends).days > rules.stale_days:
             score += rules.w("stale")
-            reasons.append(f"stale: ended {ends}, reported {draft.published}")
+            reasons.append(f"stale: ended {ends}, reported {reported}")
+        elif reported and starts and ends and starts <= reported <= ends + FRESH:
+            score += rules.w("fresh")  # reported while it went on, or right after
+            reasons.append(f"reported {reported}, while it went on")
     where = index.net.relation(draft.places, other.places)
     if where and where[0] == "conflict":
         return None
     if where and where[0] == "same":
         same = sorted(draft.places & other.places)
-        score += min(
-            rules.w("place_same") + rules.w("place_more") * (len(same) - 1), rules.w("place_max")
+        weight = (rules.w("place_same") + rules.w("place_more") * (len(same) - 1)) * index.jointly(
+            same, "places"
         )
+        score += min(weight, rules.w("place_max"))
         reasons.append("place " + ", ".join(same))
-    elif where:
-        score += rules.w(
-            {"linked": "place_linked", "country": "place_country"}.get(where[0], "place_apart")
+    elif where and where[0] == "linked":
+        score += (
+            rules.w("place_linked")
+            * min(index.specific(p) for p in other.places & index.net.zone_of(draft.places))
+            if other.places & index.net.zone_of(draft.places)
+            else rules.w("place_linked")
         )
-        reasons.append(f"place {where[1]}" if where[1] else "places apart")
+        reasons.append(f"place {where[1]}")
+    elif where and where[0] == "country":
+        score += rules.w("place_country")
+        reasons.append(f"country {where[1]}")
+    elif where:
+        score += rules.w("place_apart")  # both name places, and no link between them is known
+        reasons.append("places apart")
     shared = sorted(draft.agents & other.agents)
     if shared:
-        score += min(rules.w("agent") * len(shared), rules.w("agent_max"))
+        weight = rules.w("agent") * len(shared) * index.jointly(shared, "agents")
+        score += min(weight, rules.w("agent_max"))
         reasons.append("agent " + ", ".join(shared))
+    frame = draft.frame
+    if frame is not None and not (when or where or shared):
+        # what the event's paragraph says of when, where and who: weaker than its own words
+        fwhen = time_relation(frame, other, rules) if frame.dated else None
+        fwhere = index.net.relation(frame.places, other.places)
+        if (
+            (fwhen and fwhen[0] in ("day", "close"))
+            or (fwhere and fwhere[0] == "same")
+            or (frame.agents & other.agents)
+        ):
+            score += rules.w("frame")
+            reasons.append("its paragraph's dates, places or agents")
     context = sorted((other.context | {other.id}) & doc_links)
     if context:
-        score += min(rules.w("context") * len(context), rules.w("context_max"))
-        reasons.append("context " + ", ".join(context))
-    elif other.parents and operations and not other.parents & operations:
+        # the only part of its kind of an operation the report tells of: its arrests
+        unique = any(index.only_of_its_kind(other, p) for p in other.parents & doc_links)
+        parts = index.parts.get(other.id, set()) & doc_links  # it is the whole of these
+        weights = sorted(
+            (
+                rules.w("context_whole") if c in parts else rules.w("context") * index.specific(c)
+                for c in context
+            ),
+            reverse=True,
+        )
+        if unique:
+            weights[0] = max(weights[0], rules.w("context_unique"))
+        score += min(sum(weights), rules.w("context_max"))
+        reasons.append(
+            ("the only one of its kind in " if unique else "context ") + ", ".join(context)
+        )
+    elif other.parents and (
+        (own_whole and own_whole not in other.parents)
+        or (operations and not other.parents & operations)
+    ):
         score += rules.w("context_other")
         reasons.append("part of another operation")
     counted = {f for f in draft.figures & other.figures if f[0] not in rules.unsupporting}
@@ -690,7 +797,7 @@ def match(
             rules.w("figure_max"),
         )
         reasons.append("figures " + ", ".join(sorted(measures)))
-    return Match(other.id, round(min(score, 1.0), 2), reasons)
+    return Match(other.id, round(min(score, 1.0), 2), reasons, round(score, 4))
 
 
 # -- drafted events ----------------------------------------------------------------------------
@@ -717,6 +824,9 @@ def draft_profile(draft: Draft, event: Event, own_id: str) -> Profile:
             end = day
     actual = (event.modality or "actual") == "actual"
     dated = (Dated(start, end),) if start or end else ()
+    hi_day = None
+    if published is None and draft.dateline_day and actual:
+        hi_day = day_of(draft.dateline_day, draft.doc_id, None)
     if dated and start and not end and published and actual:
         dated = (Dated(start, None),)
     agents = [*event.participants, *([event.speaker] if event.speaker else [])]
@@ -729,6 +839,7 @@ def draft_profile(draft: Draft, event: Event, own_id: str) -> Profile:
         drafts=frozenset({draft.doc_id}),
         dated=dated,
         hi=published if actual else None,
+        hi_day=hi_day,
         published=published,
         places=frozenset(keys.get(p, p) for p in event.places),
         agents=frozenset(keys.get(a, a) for a in agents),
@@ -749,7 +860,34 @@ def link_draft(draft: Draft, index: EventIndex, rules: Rules) -> None:
             index.net.add(keys[entity.id], "containedIn", entity.country)
             index.net.countries.add(entity.country)
     profiles = [draft_profile(draft, ev, ev.id) for ev in draft.events]
+    paragraph = [
+        draft.text.count("\n", 0, ev.sentences[0][0]) if ev.sentences else -1 for ev in draft.events
+    ]
+    for i, profile in enumerate(profiles):
+        near = [
+            p
+            for j, p in enumerate(profiles)
+            if j != i and paragraph[j] == paragraph[i] and draft.events[j].cls != "Statement"
+        ]
+        if near:
+            profile.frame = Profile(
+                id="",
+                classes=frozenset(),
+                dated=tuple(d for p in near for d in p.dated),
+                hi=profile.hi,
+                places=frozenset().union(*(p.places for p in near)),
+                agents=frozenset().union(*(p.agents for p in near)),
+            )
     linkable = [i for i, ev in enumerate(draft.events) if ev.cls != "Event"]
+    # an event in a sentence of one of the report's operations is part of it
+    whole_of: dict[int, int] = {}
+    for i, ev in enumerate(draft.events):
+        if ev.cls in ("PoliceOperation", "Statement"):
+            continue
+        for j, op in enumerate(draft.events):
+            if op.cls == "PoliceOperation" and set(op.sentences) & set(ev.sentences):
+                whole_of[i] = j
+                break
     chosen: dict[int, Match] = {}
     scored: dict[int, list[Match]] = {}
     for _ in range(ROUNDS):
@@ -761,12 +899,16 @@ def link_draft(draft: Draft, index: EventIndex, rules: Rules) -> None:
             operations = {
                 t for t in context if t in index.profiles and _is_whole(index.profiles[t], index)
             }
+            own_whole = None
+            if i in whole_of:  # "the operation … involved the deployment of helicopters"
+                parent = chosen.get(whole_of[i])
+                own_whole = parent.target if parent is not None else ""
             found = []
             for other in index.candidates(profiles[i]):
-                m = match(profiles[i], other, index, rules, context, operations)
+                m = match(profiles[i], other, index, rules, context, operations, own_whole)
                 if m is not None and m.target not in others | {profiles[i].id}:
                     found.append(m)
-            scored[i] = sorted(found, key=lambda m: (-m.score, m.target))
+            scored[i] = sorted(found, key=lambda m: (-m.raw, m.target))
         new = _assign(scored, rules)
         if new.keys() == chosen.keys() and all(new[k].target == chosen[k].target for k in new):
             chosen = new
@@ -801,9 +943,9 @@ def _assign(scored: dict[int, list[Match]], rules: Rules) -> dict[int, Match]:
     for i, found in scored.items():
         if not found or found[0].score < rules.threshold:
             continue
-        if len(found) > 1 and found[0].score - found[1].score < rules.margin:
+        if len(found) > 1 and found[0].raw - found[1].raw < rules.margin:
             continue  # two events fit about as well: leave it to the curator
-        proposals.append((-found[0].score, i, found[0]))
+        proposals.append((-found[0].raw, i, found[0]))
     taken: set[str] = set()
     out: dict[int, Match] = {}
     for _, i, m in sorted(proposals, key=lambda p: (p[0], p[1])):

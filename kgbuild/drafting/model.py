@@ -34,6 +34,8 @@ class Figure:
     measure: str
     item: str | None = None
     unit: str | None = None
+    agrees: Figure | None = None  # a headline's figure: the body figure that states it too
+    also: list[tuple[int, int]] = field(default_factory=list)  # the same figure restated
 
     @property
     def bound(self) -> str | None:
@@ -119,6 +121,7 @@ class Draft:
     messages: list[str] = field(default_factory=list)
     source_place: str | None = None  # the dateline's city (schema:locationCreated)
     primary_source: str | None = None  # the agency it cites (prov:hadPrimarySource)
+    dateline_day: str | None = None  # the dateline's date when it gives no year ("--11-10")
 
     @property
     def linked(self) -> list[Entity]:

@@ -51,6 +51,7 @@ class NameFinder:
         }
         self.outlet_cues = [tuple(fold(c).split()) for c in lexicon.words("outlet_cues")]
         self.genitive_endings = tuple(fold(w) for w in lexicon.words("genitive_endings"))
+        self.function_words = words("function_words") | self.connectors
         self.non_names = words("non_names")
         self.credits = words("credit_words")
         self.place_preps = words("place_prepositions")
@@ -133,6 +134,8 @@ class NameFinder:
                     elif (
                         k < n
                         and k in places
+                        and k == j + 1
+                        and fold(t.text) not in self.coordinators
                         and any(self._org_word(fold(x.text)) for x in doc[i:j])
                     ):
                         # "Border Police of the Republic of Serbia": the place ends the name
@@ -167,13 +170,15 @@ class NameFinder:
         k = j
         while (
             k < len(doc)
-            and k - j < 3
+            and k - j < 2
             and k not in taken
             and doc[k].text.isalpha()
             and doc[k].text.islower()
+            and len(doc[k].text) >= 4
             and fold(doc[k].text).endswith(self.genitive_endings)
+            and not fold(doc[k].text).endswith(("la", "lo", "li", "io"))  # participles
             and fold(doc[k].text) not in self.non_names
-            and fold(doc[k].text) not in self.connectors
+            and fold(doc[k].text) not in self.function_words
         ):
             k += 1
         return k
@@ -236,8 +241,12 @@ class NameFinder:
             i, words = i + 1, words[1:]
         if type_hint is None and self._outlet_cue(doc, i):
             type_hint = "NewsOutlet"
-        if all(self._org_word(w) or self._place_class([w]) for w in words):
-            return None  # a common noun alone ("Grenze", "Police"): no name
+        if (
+            all(self._org_word(w) or self._place_class([w]) for w in words)
+            and not doc[i].text.isupper()
+            and (self.german or i in starts)
+        ):
+            return None  # a common noun alone ("Grenze", "Police have …"): no name
         # a title before a name: the name is what follows the last title word, and what comes
         # before the first title is the organisation, when it names one
         # ("Sector for Investigating Organized Crime Lieutenant Behar Balidemaj")
@@ -253,6 +262,7 @@ class NameFinder:
             and not self._org_word(words[-1])
             and words[last_title + 1] not in self.connectors
             and _cap(doc[i + last_title + 1])
+            and not any(self._org_word(w) for w in words[last_title + 1 :])
         ):
             person = Candidate(i + last_title + 1, j, PERSON, "Person")
             first_title = last_title  # the block of title words right before the name

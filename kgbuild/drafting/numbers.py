@@ -4,6 +4,7 @@ vocabularies). Dates, times, calibres, years and figures in headings are not fig
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -12,6 +13,35 @@ from .model import Figure
 from .text import Token, View, fold, word_matches
 
 YEAR = re.compile(r"^(19|20)\d\d$")
+THINGS = {"seized", "searched", "found"}  # measures of things, never of people
+
+
+def _currency_forms(lexicon: Lexicon) -> list[tuple[tuple[str, ...], str]]:
+    """Every way the lexicon's language writes the currencies it lists (``currencies``, ISO
+    4217 codes), from CLDR through Babel: the names ("Serbian dinars", "dinara"), their last
+    word alone, the symbol and the code; longest first."""
+    from babel import Locale
+
+    from .world import LOCALES
+
+    forms: dict[tuple[str, ...], str] = {}
+    locales = LOCALES.get(lexicon.language or "", ())
+    for code in lexicon.words("currencies"):
+        names = {code}
+        for name in locales:
+            locale = Locale.parse(name)
+            names.add(locale.currencies.get(code, ""))
+            names.add(locale.currency_symbols.get(code, ""))
+            plural = locale._data.get("currency_names_plural", {}).get(code)
+            if plural is not None:
+                names.update(str(v) for v in dict(plural).values())
+        for name in sorted(n for n in names if n):
+            words = tuple(w for w in re.findall(r"\w+|[^\w\s]", fold(name)))
+            if words:
+                forms.setdefault(words, code)
+                if len(words) > 1 and words[-1].isalpha():
+                    forms.setdefault(words[-1:], code)  # "dinars", "dinara", "euros"
+    return sorted(forms.items(), key=lambda f: (-len(f[0]), f))
 
 
 @dataclass
@@ -63,6 +93,12 @@ class FigureFinder:
         self.not_before = {w for form in f(lexicon.words("not_before")) for w in form.words[-1:]}
         self.periods = {w for form in f(lexicon.words("period_words")) for w in form.words}
         self.people = f(lexicon.words("people_nouns"))
+        # "three days after": a point in time, not a duration
+        self.time_points = {w for form in f(lexicon.words("time_points")) for w in form.words}
+        self.of_them = [form.words for form in f(lexicon.words("of_them"))]
+        self.clause_words = {fold(w) for w in lexicon.words("clause_words")} | {";", ":", "–"}
+        self.auxiliaries = {fold(w) for w in lexicon.words("auxiliaries")}
+        self.currencies = _currency_forms(lexicon)
 
     # -- numbers ------------------------------------------------------------------------------
 
@@ -126,11 +162,43 @@ class FigureFinder:
                 continue
             values, j = self._words(toks, i)
             if values:
-                out.append(Number(i, j, _compose(values, set(self.multipliers.values()))))
+                value = _compose(values, set(self.multipliers.values()))
+                # "twelve (12) cartridges": the digits restate the words, one figure
+                if (
+                    j + 2 < len(toks)
+                    and toks[j].text == "("
+                    and toks[j + 2].text == ")"
+                    and toks[j + 1].text[:1].isdigit()
+                    and self.digits(toks[j + 1].text) == value
+                ):
+                    j += 3
+                out.append(Number(i, j, value))
                 i = j
+            elif toks[i].text in self.one and self._one_counts(toks, i):
+                out.append(Number(i, i + 1, 1.0))  # "an assault rifle", "one was wounded"
+                i += 1
             else:
                 i += 1
         return out
+
+    def _one_counts(self, toks: list[Token], i: int) -> bool:
+        """ "a", "one" count one when an item kind follows ("an assault rifle") or, for
+        "one", a verb of what is counted ("one was wounded")."""
+        if i + 1 >= len(toks) or toks[i + 1].sentence != toks[i].sentence:
+            return False
+        if any(
+            tuple(t.text for t in toks[i : i + len(form.words)]) == form.words
+            for form, _ in self.vague
+        ):
+            return False  # "a certain amount of", "ett stort antal": no count
+        item, end = self._item(toks, i + 1, toks[i].sentence)
+        if item and end - i <= 4:  # "an assault rifle", "a loaded pistol"
+            return True
+        nxt = toks[i + 1].text
+        return (
+            toks[i].text == "one"
+            or toks[i].text in ("en", "ett", "jedan", "jedna", "einer", "eine")
+        ) and nxt in self.auxiliaries
 
     def _words(self, toks: list[Token], i: int) -> tuple[list[float], int]:
         values: list[float] = []
@@ -179,18 +247,37 @@ class FigureFinder:
         """``skip``: view spans that are dates; ``headings``: sentence indices of headings;
         ``measures``: (token index, measure) of measure words."""
         out: list[Figure] = []
+        heads: list[Figure] = []
         for number in self.numbers(toks, view):
-            first, last = toks[number.first], toks[number.end - 1]
-            if first.sentence < 0 or first.sentence in headings:
+            first = toks[number.first]
+            if first.sentence < 0:
                 continue
             if any(s <= first.start < e for s, e in skip):
                 continue
             if self._not_a_count(toks, number, view):
                 continue
             figure = self._figure(toks, view, number, measures)
-            if figure:
+            if figure and first.sentence in headings:
+                heads.append(figure)
+            elif figure:
                 out.append(figure)
-            del last
+        # a headline's figure stands only where the body states it too (within 10 %)
+        for head in heads:
+            agrees = next(
+                (
+                    f
+                    for f in out
+                    if f.measure == head.measure
+                    and f.item == head.item
+                    and f.number
+                    and head.number
+                    and abs(f.number - head.number) <= 0.1 * max(f.number, head.number)
+                ),
+                None,
+            )
+            if agrees is not None:
+                head.agrees = agrees
+                out.append(head)
         out.extend(self._vague(toks, view, skip, headings, measures))
         return out
 
@@ -224,8 +311,10 @@ class FigureFinder:
             phrase = " ".join(form.words)
             if rest == phrase or rest.startswith(phrase + " "):
                 return True
-        # "two weeks ago": the unit, then a word that makes it a point in time
+        # "two weeks ago", "three days after": the unit, then a word of a point in time
         if number.end < len(toks) and self._unit(toks[number.end].text):
+            if number.end + 1 < len(toks) and toks[number.end + 1].text in self.time_points:
+                return True
             rest = " ".join(t.text for t in toks[number.end + 1 : number.end + 4])
             for form in self.not_after:
                 phrase = " ".join(form.words)
@@ -276,6 +365,9 @@ class FigureFinder:
         item, item_end = self._item(toks, j, sentence)
         if item:
             return item_end, item, None, False
+        for words in self.of_them:  # "three of them were arrested"
+            if tuple(t.text for t in toks[j : j + len(words)]) == tuple(words):
+                return j + len(words), None, None, True
         for k in range(j, min(j + 4, len(toks))):
             if toks[k].sentence != sentence or not toks[k].text.isalpha():
                 break
@@ -308,26 +400,63 @@ class FigureFinder:
         return None, j
 
     def _measure(
-        self, toks: list[Token], first: int, end: int, measures: list[tuple[int, str]]
+        self,
+        toks: list[Token],
+        first: int,
+        end: int,
+        measures: list[tuple[int, str]],
+        people: bool = False,
     ) -> str | None:
+        """What the figure at tokens ``first``..``end`` counts: the counted noun itself ("40
+        arrests"), a measure word right after it ("190 personer lagfördes"), else the nearest
+        measure word of its sentence, the left first, one in its own clause before one across
+        a clause boundary; people are never seized, searched or found."""
         sentence = toks[first].sentence
         here = [(k, m) for k, m in measures if toks[k].sentence == sentence]
-        # right after what is counted ("190 personer lagfördes", "three migrants dead")
+        ranked = []
         for k, m in here:
-            if end <= k <= end + 2 and not any(
+            if people and m in THINGS:
+                continue
+            if first < k < end:
+                rank = (0, 0)
+            elif end <= k <= end + 2 and not any(
                 t.text in self.joiners or t.text in (",", ";") for t in toks[end:k]
             ):
-                return m
-        left = [(first - k, m) for k, m in here if k < first]
-        if left:
-            return min(left)[1]
-        right = [(k - end, m) for k, m in here if k >= end]
-        return min(right)[1] if right else None
+                rank = (1, k - end)
+            else:
+                between = toks[k + 1 : first] if k < first else toks[end:k]
+                crossed = any(t.text in self.clause_words for t in between)
+                distance = first - k if k < first else k - end
+                rank = (2 + 2 * crossed + (k >= end), distance)
+            ranked.append((rank, m))
+        return min(ranked)[1] if ranked else None
+
+    def _money(self, toks: list[Token], number: Number) -> tuple[int, int, str] | None:
+        """(first token, end token, ISO code) of an amount of money: "38,000 euros",
+        "5 miliona dinara", "€38,000", "EUR 38,000"."""
+        after = number.end
+        for words, code in self.currencies:
+            if tuple(t.text for t in toks[after : after + len(words)]) == words:
+                return number.first, after + len(words), code
+        if number.first > 0:
+            before = toks[number.first - 1].text
+            for words, code in self.currencies:
+                if len(words) == 1 and words[0] == before and len(before) <= 3:
+                    return number.first - 1, number.end, code
+        return None
 
     def _figure(
         self, toks: list[Token], view: View, number: Number, measures: list[tuple[int, str]]
     ) -> Figure | None:
         qualifier, start = self._qualifier(toks, number.first)
+        money = self._money(toks, number)
+        if money is not None:  # cash seized (or found); another amount is no figure here
+            first, end, code = money
+            measure = self._measure(toks, number.first, end, measures)
+            if measure not in THINGS:
+                return None
+            s, e = view.span(toks[min(start, first)].start, toks[end - 1].end)
+            return Figure(s, e, number.value, qualifier, measure, "cash", code)
         end, item, unit, people = self._noun_phrase(toks, number.end)
         measure = None
         if unit == "percent":
@@ -337,7 +466,7 @@ class FigureFinder:
         elif unit:
             measure = "duration"
         else:
-            measure = self._measure(toks, number.first, end, measures)
+            measure = self._measure(toks, number.first, end, measures, people)
             if measure in ("increase-percent", "share-percent", "duration"):
                 measure = None
             if measure is None and item:
@@ -407,16 +536,25 @@ def _compose(values: list[float], multipliers: set[float]) -> float:
     return total + current
 
 
-def measure_words(toks: list[Token], lexicon: Lexicon) -> list[tuple[int, str]]:
-    """(token index, measure) of every word of the vocabulary's measure labels in the text."""
+def measure_words(
+    toks: list[Token], lexicon: Lexicon, names: list[tuple[int, int]] | None = None
+) -> list[tuple[int, str]]:
+    """(token index, measure) of every word of the vocabulary's measure labels in the text,
+    but those inside a name (``names``: view spans; "Reska border crossing" counts no one
+    crossing)."""
     infl = lexicon.inflections
     out = []
     forms = sorted(
         ((form, m) for m, fs in lexicon.measures.items() for form in fs if form.words),
         key=lambda fm: (-len(fm[0].words), fm[1]),
     )
+    spans = sorted(names or [])
+    starts = [a for a, _ in spans]
     for i, t in enumerate(toks):
         if not t.text.isalpha():
+            continue
+        k = bisect.bisect_right(starts, t.start) - 1
+        if k >= 0 and t.start < max(b for _, b in spans[max(0, k - 3) : k + 1]):
             continue
         for form, measure in forms:
             n = len(form.words)

@@ -20,7 +20,14 @@ from .lexicon import Lexicon
 from .model import PLACE
 from .text import fold, slug
 
-SLOTS = {"country": "QXCOUNTRYQX", "demonym": "QXDEMONYMQX", "direction": "QXDIRECTIONQX"}
+SLOTS = {
+    "country": "QXCOUNTRYQX",
+    "demonym": "QXDEMONYMQX",
+    "direction": "QXDIRECTIONQX",
+    "name": "QXNAMEQX",
+}
+# The English name a phrase with a {name} is looked up by, per place class.
+NAMED = {"BorderCrossing": "{name} border crossing"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class PlacePhrase:
     type: str
     known: bool
     english: str | None  # the English name it was looked up by, when it has one
+    countries: frozenset[str] = frozenset()
 
 
 def _key(text: str) -> str:
@@ -93,7 +101,7 @@ class PhraseFinder:
         self, doc: Any, words: list[str], i: int, places: dict[int, tuple[int, str]]
     ) -> PlacePhrase | None:
         for cls, pattern in self.patterns:
-            k, countries, direction = i, [], None
+            k, countries, direction, name = i, [], None, None
             skip = 0
             for n, part in enumerate(pattern):
                 if skip:
@@ -127,6 +135,14 @@ class PhraseFinder:
                             break
                         countries.append(country)
                         k += 1
+                    elif slot == "name":  # "gränsövergången Reska": one or two capitalised words
+                        if not doc[k].text[:1].isupper():
+                            break
+                        end = k + 1
+                        if end < len(words) and doc[end].text[:1].isupper():
+                            end += 1
+                        name = doc[k:end].text
+                        k = end
                     else:
                         direction = self.directions.get(words[k])
                         if direction is None:
@@ -141,8 +157,22 @@ class PhraseFinder:
                 else:
                     break
             else:
-                return self._resolve(doc, i, k, cls, countries, direction)
+                return self._resolve(doc, i, k, cls, countries, direction, name)
         return None
+
+    def border_of(self, country: str, named: set[str]) -> str | None:
+        """The dataset's one border of ``country`` whose other country the text names too
+        ("the Hungarian border" in a report that names Serbia: the Serbia–Hungary border)."""
+        mine = country.split("/", 1)[-1]
+        found = []
+        for known in self.gazetteer.entities.values():
+            if known.kind != PLACE or known.type != "Border" or known.world:
+                continue
+            parts = slug(known.label).removesuffix("-border").split("-")
+            others = [p for p in parts if p != mine]
+            if mine in parts and others and all(f"place/{p}" in named for p in others):
+                found.append(known.id)
+        return found[0] if len(found) == 1 else None
 
     def _pair(self, word: str, parts: list[str | tuple[str]]) -> list[str] | None:
         if parts != [("demonym",), "-", ("demonym",)] or word.count("-") != 1:
@@ -162,8 +192,12 @@ class PhraseFinder:
         known = self.gazetteer.entities.get(entity_id)
         return known is not None and known.type in ("Country", "Territory")
 
-    def _english(self, countries: list[str], direction: str | None, cls: str) -> list[str]:
+    def _english(
+        self, countries: list[str], direction: str | None, cls: str, name: str | None = None
+    ) -> list[str]:
         names = []
+        if name and cls in NAMED:
+            names.append(NAMED[cls].format(name=name))
         labels = [
             self.gazetteer.entities[c].label for c in countries if c in self.gazetteer.entities
         ]
@@ -177,13 +211,22 @@ class PhraseFinder:
         return names
 
     def _resolve(
-        self, doc: Any, i: int, k: int, cls: str, countries: list[str], direction: str | None
+        self,
+        doc: Any,
+        i: int,
+        k: int,
+        cls: str,
+        countries: list[str],
+        direction: str | None,
+        name: str | None = None,
     ) -> PlacePhrase:
-        english = self._english(countries, direction, cls)
+        english = self._english(countries, direction, cls, name)
+        named = frozenset(countries)
         for name in english:
             known = self.by_name.get(_key(name))
             if known:
-                return PlacePhrase(i, k, known, self.gazetteer.entities[known].type, True, name)
+                kind = self.gazetteer.entities[known].type
+                return PlacePhrase(i, k, known, kind, True, name, named)
         if english:  # a stable id: every report of northern Serbia names the same place
-            return PlacePhrase(i, k, f"place/{slug(english[0])}", cls, False, english[0])
-        return PlacePhrase(i, k, f"place/{slug(doc[i:k].text)}", cls, False, None)
+            return PlacePhrase(i, k, f"place/{slug(english[0])}", cls, False, english[0], named)
+        return PlacePhrase(i, k, f"place/{slug(doc[i:k].text)}", cls, False, None, named)

@@ -183,16 +183,26 @@ def tokens(view: View, spans: list[Sentence]) -> list[Token]:
     return out
 
 
-def word_matches(token: str, word: str, prefix: bool, inflections: tuple[str, ...]) -> bool:
+def word_matches(
+    token: str,
+    word: str,
+    prefix: bool,
+    inflections: tuple[str, ...],
+    agents: tuple[str, ...] = (),
+) -> bool:
     """A folded token is the form ``word``: the same, ``word`` plus an inflection of the
     language, any word ``word`` begins when ``prefix``, or (for words of six letters or more)
-    a word sharing all but its last three letters (arrested ~ arrests, activity ~ activities)."""
+    a word sharing all but its last three letters (arrested ~ arrests, activity ~ activities).
+    A token with an agent noun's ending (``agents``: "smugglers") is only ever itself: it
+    never matches an act ("smuggling", "smuggl*") by its beginning."""
     if token == word:
         return True
-    if prefix:
-        return token.startswith(word)
     if token.startswith(word) and token[len(word) :] in inflections:
         return True
+    if agents and token.endswith(agents) and not word.endswith(agents):
+        return False
+    if prefix:
+        return token.startswith(word)
     if len(word) >= 6 and abs(len(token) - len(word)) <= 3:
         common = 0
         for a, b in zip(token, word, strict=False):
