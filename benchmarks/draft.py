@@ -245,12 +245,13 @@ def main() -> int:
         batch = kgbuild.draft(project_dir, texts)
         if batch.failed:
             raise SystemExit(f"drafting failed: {batch.failed}")
-        pairs, drafted, by_stem = [], set(), {}
+        pairs, drafted, by_stem, own_order = [], set(), {}, []
         for result in batch.drafted:
             stem = next(t.stem for t in texts if t.read_bytes() == result.text_path.read_bytes())
             by_stem[stem] = result.draft.doc_id
             drafted.add(result.draft.doc_id)
             timings[stem] = result.seconds
+            own_order.append(stem)
             pairs.append(f"{stem}={result.draft.doc_id}")
         build(project_dir)
         own_scores = score(project_dir, own_gold_path, pairs, args.verbose)
@@ -267,12 +268,17 @@ def main() -> int:
         print(f"  new disagreement rows: {len(rows)}")
         missed += check("own", totals, wrong)
         out["own"] = {"per_document": own_scores, "totals": totals, "rows": len(rows)}
-    first, *rest = [timings[s] for s in timings]
-    print("\n== time per article, in process (the first loads spaCy and the dataset)")
+    print("\n== time per article, in process (each seed alone; the own texts in one batch)")
     for name, seconds in timings.items():
         print(f"  {name:40s} {seconds:.2f} s")
-    later = sorted(rest)
-    print(f"  after the first: median {later[len(later) // 2]:.2f} s, max {max(later):.2f} s")
+    batch = [timings[s] for s in own_order]
+    later = sorted(batch[1:])
+    print(
+        f"  own batch: first {batch[0]:.2f} s (loads the lexicon, CLDR names and spaCy); "
+        f"after it median {later[len(later) // 2]:.2f} s, max {max(later):.2f} s "
+        "(target: at most 0.5 s)"
+    )
+    out["batch_after_first_max"] = max(later)
     print("\n== targets: " + ("all met" if not missed else "missed: " + "; ".join(missed)))
     out["timings"] = timings
     if args.json:

@@ -431,8 +431,10 @@ SEED_DISAGREEMENTS = [
         "kind": "compatible but different",
         "figureA": "at least three people were killed",
         "sourceA": DOC0,
+        "statusA": "curated",
         "figureB": "three migrants dead",
         "sourceB": DOC1,
+        "statusB": "curated",
     },
     {
         "event": ID + "event/2023-serbia-migrant-detentions",
@@ -440,8 +442,10 @@ SEED_DISAGREEMENTS = [
         "kind": "compatible but different",
         "figureA": "around 4,500 migrants",
         "sourceA": DOC1,
+        "statusA": "curated",
         "figureB": "närmare 5 000 illegala migranter",
         "sourceB": DOC2,
+        "statusB": "curated",
     },
     {
         "event": ID + "event/2023-serbia-operation-seizures",
@@ -450,9 +454,11 @@ SEED_DISAGREEMENTS = [
         "itemA": "assault rifle",
         "figureA": "five assault rifles",
         "sourceA": DOC1,
+        "statusA": "curated",
         "itemB": "machine gun",
         "figureB": "nio maskingevär",
         "sourceB": DOC2,
+        "statusB": "curated",
     },
     {
         "event": ID + "event/2023-serbia-operation-seizures",
@@ -461,9 +467,11 @@ SEED_DISAGREEMENTS = [
         "itemA": "round of ammunition",
         "figureA": "over 1,500 rounds of ammunition of various calibers",
         "sourceA": DOC1,
+        "statusA": "curated",
         "itemB": "round of ammunition",
         "figureB": "fler än 1 600 vapenpatroner",
         "sourceB": DOC2,
+        "statusB": "curated",
     },
 ]
 

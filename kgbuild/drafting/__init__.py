@@ -27,6 +27,7 @@ from .files import (
     read_input,
     write_all,
 )
+from .gazetteer import Records, read_records
 from .linking import EventIndex, Rules, batch_profiles, link_draft
 from .model import Draft
 from .review import review_html
@@ -141,6 +142,7 @@ def draft_batch(
     result = BatchResult()
     rules = Rules.load(project.ontology_dir / "linking.yaml") if index is not None else None
     drafters: dict[str | None, Drafter] = {}
+    records: dict[None, Records] = {}  # the names' records, read once for the batch
     taken: set[str] = set()
     exclude = {i.doc_id for i in inputs if i.doc_id}
     for n, item in enumerate(inputs):
@@ -148,7 +150,7 @@ def draft_batch(
         where = item.source if item.source is not None else Path("<stdin>")
         try:
             one = _draft_one(
-                project, item, index, rules, drafters, taken, exclude, force, max_bytes
+                project, item, index, rules, drafters, records, taken, exclude, force, max_bytes
             )
         except KGBuildError as exc:
             result.failed.append((where, exc))
@@ -169,6 +171,7 @@ def _draft_one(
     index: EventIndex | None,
     rules: Rules | None,
     drafters: dict[str | None, Drafter],
+    records: dict[None, Records],
     taken: set[str],
     exclude: set[str],
     force: bool,
@@ -190,7 +193,11 @@ def _draft_one(
     if detected:
         language = detect_language(project, text)
     if language not in drafters:
-        drafters[language] = Drafter(project, language, exclude=exclude | {doc_id})
+        if None not in records:
+            records[None] = read_records(project, exclude | {doc_id})
+        drafters[language] = Drafter(
+            project, language, exclude=exclude | {doc_id}, records=records[None]
+        )
     draft = draft_text(
         project,
         text,

@@ -10,7 +10,7 @@ from kgbuild.project import Project
 from .dateline import find as find_dateline
 from .dates import DateFinder
 from .events import EventFinder
-from .gazetteer import Matcher
+from .gazetteer import Matcher, Records
 from .gazetteer import load as load_gazetteer
 from .institutions import InstitutionFinder
 from .language import SUPPORTED, detect
@@ -31,7 +31,11 @@ class Drafter:
     several texts (the benchmark drafts many)."""
 
     def __init__(
-        self, project: Project, language: str | None, exclude: set[str] | None = None
+        self,
+        project: Project,
+        language: str | None,
+        exclude: set[str] | None = None,
+        records: Records | None = None,
     ) -> None:
         import spacy
 
@@ -44,6 +48,7 @@ class Drafter:
             exclude=exclude,
             exonyms=exonyms,
             world=world_names(project.ontology_dir, language),
+            records=records,
         )
         self.nlp = spacy.blank(language if language in SUPPORTED else "xx")
         self.matcher = Matcher(self.nlp, self.gazetteer, self.lexicon.inflections)
@@ -116,6 +121,7 @@ class Drafter:
             source_place=source_place,
             primary_source=source_agency,
             dateline_day=line.day if line is not None and not published else None,
+            dateline_date=(line.published or line.day) if line is not None else None,
             entities=entities,
             figures=[f for ev in events for f in ev.figures],
             dates=[d for ev in events for d in ev.dates],

@@ -415,9 +415,10 @@ def _date_keys(event: Event) -> set[str]:
 def _merge(
     candidates: list[Event], entities: list[Entity], outside: list[tuple[int, int]]
 ) -> list[Event]:
-    """One event per class and modality, unless their dates differ, or each counts its own
-    figures in places the dataset knows and none in common ("5 arrested in Subotica … 3 in
-    Sombor"); statements: one per speaker. The dateline's place is no event's."""
+    """One event per class and modality, unless their dates differ, they count the same
+    thing with other numbers, or each counts its own figures in places the dataset knows and
+    none in common ("5 arrested in Subotica … 3 in Sombor"); statements: one per speaker. The
+    dateline's place is no event's."""
     places_of: dict[int, set[str]] = {}
     for event in candidates:
         places_of[id(event)] = {  # places the dataset knows: a new name may be either
@@ -448,6 +449,7 @@ def _merge(
                     not (mine and places_of[id(o)] and o.figures and event.figures)
                     or mine & places_of[id(o)]
                 )
+                and not _counts_apart(o, event)
             ),
             None,
         )
@@ -473,6 +475,17 @@ def _merge(
             dates = [d for d in dates if d.role != "date"]
         event.dates = dates
     return out
+
+
+def _counts_apart(a: Event, b: Event) -> bool:
+    """Two events that count the same thing with other numbers ("4,700 migrants rounded up"
+    and "125 other people detained") tell of two happenings, not one."""
+    counts = {(f.measure, f.item): f.number for f in a.figures if f.number is not None}
+    return any(
+        (f.measure, f.item) in counts and counts[(f.measure, f.item)] != f.number
+        for f in b.figures
+        if f.number is not None and f.agrees is None
+    )
 
 
 def _restated(event: Event) -> None:

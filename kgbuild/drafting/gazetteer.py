@@ -45,21 +45,21 @@ class Gazetteer:
         return KINDS.get(entity_id.split("/", 1)[0])
 
 
-def load(
-    project: Project,
-    exclude: set[str] | None = None,
-    exonyms: dict[str, Any] | None = None,
-    world: list[WorldName] | None = None,
-) -> Gazetteer:
-    """The gazetteer of ``project``, leaving out the curated files of the documents
-    ``exclude`` (those being drafted, whose old facts must not feed their new drafts). The
-    names of drafts are not learnt, only their ids: a name a drafter got wrong must not be
-    linked in the next draft."""
-    entities: dict[str, Known] = {}
-    ids: set[str] = set()
+@dataclass
+class Records:
+    """The records the gazetteer learns names from, read once for a batch of drafts:
+    (record, from the registry, from a draft)."""
+
+    items: list[tuple[Any, bool, bool]]
+
+
+def read_records(project: Project, exclude: set[str] | None = None) -> Records:
+    """The records of data/entities.yaml and of every document's curated file but those of
+    ``exclude`` (documents being drafted again)."""
+    items: list[tuple[Any, bool, bool]] = []
     data = _read(project.entities_file)
     for record in (data or {}).get("entities") or []:
-        _add(entities, ids, record, registry=True)
+        items.append((record, True, False))
     for path in sorted(project.documents_dir.glob("*.yaml")):
         if path.stem in (exclude or set()):
             continue
@@ -67,10 +67,28 @@ def load(
         meta = doc.get("document") if isinstance(doc, dict) else None
         is_draft = isinstance(meta, dict) and meta.get("curationStatus") == "draft"
         for record in doc.get("facts") or []:
-            if is_draft:
-                _add_ids(ids, record)
-            else:
-                _add(entities, ids, record, registry=False)
+            items.append((record, False, is_draft))
+    return Records(items)
+
+
+def load(
+    project: Project,
+    exclude: set[str] | None = None,
+    exonyms: dict[str, Any] | None = None,
+    world: list[WorldName] | None = None,
+    records: Records | None = None,
+) -> Gazetteer:
+    """The gazetteer of ``project``, leaving out the curated files of the documents
+    ``exclude`` (those being drafted, whose old facts must not feed their new drafts). The
+    names of drafts are not learnt, only their ids: a name a drafter got wrong must not be
+    linked in the next draft."""
+    entities: dict[str, Known] = {}
+    ids: set[str] = set()
+    for record, registry, is_draft in (records or read_records(project, exclude)).items:
+        if is_draft:
+            _add_ids(ids, record)
+        else:
+            _add(entities, ids, record, registry=registry)
     for entity_id, names in sorted((exonyms or {}).items()):
         if entity_id in entities:
             entities[entity_id].aliases.update(str(n) for n in names or [])

@@ -122,6 +122,7 @@ class Draft:
     source_place: str | None = None  # the dateline's city (schema:locationCreated)
     primary_source: str | None = None  # the agency it cites (prov:hadPrimarySource)
     dateline_day: str | None = None  # the dateline's date when it gives no year ("--11-10")
+    dateline_date: str | None = None  # the dateline's date as it gives it, with or without year
 
     @property
     def linked(self) -> list[Entity]:

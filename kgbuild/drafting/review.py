@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .model import Draft
+from .model import Draft, Event
 
 KINDS = {
     "entity-linked": ("#cfe8ff", "entity linked to the dataset"),
@@ -75,6 +75,7 @@ def review_html(draft: Draft) -> str:
             details.append(f"{escape(f.measure)}{escape(item)}: {escape(f.qualifier)}{number}")
         for who in ([ev.speaker] if ev.speaker else []) + ev.participants + ev.places:
             details.append(escape(who))
+        details += _link_details(ev)
         records.append(
             _record(
                 ev.id,
@@ -109,7 +110,7 @@ main{{flex:3;padding:1em;white-space:pre-wrap;line-height:1.6;font-family:serif}
 aside{{flex:2;padding:1em;border-left:1px solid #ccc;max-height:100vh;overflow:auto}}
 mark a{{color:inherit;text-decoration:none}} li{{margin:.4em 0;padding-left:.4em;list-style:none}}
 li:target{{outline:2px solid #333}} mark:target{{outline:2px solid #333}}
-.note{{color:#a00}} {style}
+.note{{color:#a00}} .link{{color:#060}} .candidate{{color:#666}} {style}
 </style>
 </head>
 <body>
@@ -127,6 +128,34 @@ Published: {escape(draft.published or "not stated")}.</p>
 </body>
 </html>
 """
+
+
+def _link_details(ev: Event) -> list[str]:
+    """What the review page says of an event's same-event link, or of its candidates."""
+    out = []
+    if ev.link is not None:
+        link = ev.link
+        out.append(
+            f'<span class="link">same event as <b>{escape(link.target)}</b> (score '
+            f"{link.score:.2f}: {escape('; '.join(link.reasons))}); to undo, set its id to "
+            f"{escape(ev.own_id)}</span>"
+        )
+        if link.sources:
+            out.append("already reported by " + escape(", ".join(link.sources)))
+        mine = {(f.measure, f.item) for f in ev.figures}
+        compared = [q for q in link.figures if (q.measure, q.item) in mine]
+        for q in compared:
+            item = f" {q.item}" if q.item else ""
+            out.append(
+                f"compared with {escape(q.doc)}: {escape(q.measure)}{escape(item)} "
+                f"“{escape(q.stated)}”"
+            )
+    for c in ev.candidates:
+        out.append(
+            f'<span class="candidate">may be {escape(c.target)} (score {c.score:.2f}, below '
+            f"the threshold: {escape('; '.join(c.reasons))})</span>"
+        )
+    return out
 
 
 def _record(key: str, kind: str, title: str, details: list[str], anchor: str | None) -> str:

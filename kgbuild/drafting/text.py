@@ -38,8 +38,16 @@ def _fold_char(c: str, lower: bool) -> str:
     return text
 
 
+# The folded form of every character of the Latin, Cyrillic and punctuation blocks a text of
+# the lexicons' languages is written in, computed once: folding is str.translate then.
+_FOLDED = {i: _fold_char(chr(i), True) for i in (*range(0x530), *range(0x2000, 0x2070))}
+_OUTSIDE = re.compile("[^\u0000-\u052f\u2000-\u206f]")
+
+
 def fold(text: str) -> str:
     """Lower case, no diacritics, Cyrillic as Latin: Gašić, Gasic and Гашић fold alike."""
+    if not _OUTSIDE.search(text):
+        return text.translate(_FOLDED)
     return "".join(_fold_char(c, True) for c in text)
 
 

@@ -49,24 +49,29 @@ def world_names(ontology_dir: Path, language: str | None) -> list[WorldName]:
         return []
     from babel import Locale
 
+    locale = {name: Locale.parse(name) for names in LOCALES.values() for name in names}
+    locale["en"] = Locale.parse("en")
     out: list[WorldName] = []
-    english = Locale.parse("en").territories
+    english = locale["en"].territories
     everywhere: dict[str, set[str]] = {}
     for lang, locales in LOCALES.items():
         for name in locales:
-            for code, text in Locale.parse(name).territories.items():
+            for code, text in locale[name].territories.items():
                 everywhere.setdefault(code, set()).update(fold(v) for v in _variants(text, lang))
     for code in sorted(english):
         if code in SKIP or code not in english:
             continue
         names: set[str] = set()
         for name in LOCALES[language]:
-            text = Locale.parse(name).territories.get(code)
+            text = locale[name].territories.get(code)
             if text:
                 names.update(_variants(text, language))
         if not names:
             continue
-        label = sorted(_variants(Locale.parse(LOCALES[language][0]).territories[code], language))[0]
+        label = sorted(
+            _variants(locale[LOCALES[language][0]].territories[code], language),
+            key=lambda v: ("&" in v, "(" in v, v),
+        )[0]
         if code == "EU":
             entry = WorldName("place/european-union", "place", "Region", label, names)
         elif code.isdigit():

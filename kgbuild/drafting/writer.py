@@ -86,6 +86,8 @@ def records(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         document["primarySource"] = draft.primary_source
     if draft.source_place:
         document["locationCreated"] = draft.source_place
+    if draft.dateline_date:
+        document["datelineDate"] = draft.dateline_date
     if draft.published_span:
         document["evidence"] = quote_at(text, *draft.published_span)
     facts: list[dict[str, Any]] = []

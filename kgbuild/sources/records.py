@@ -33,7 +33,7 @@ from kgbuild.sources.timespec import (
 from kgbuild.sources.yamlio import Mapping
 
 # Keys the build expands itself (see docs/curation.md).
-DATE_KEYS = ("date", "startDate", "endDate")
+DATE_KEYS = ("date", "startDate", "endDate", "datelineDate")
 SPECIAL_KEYS = {"id", "type", "evidence", "quantities", *DATE_KEYS}
 # Keys for the curator that the build reads past: `kgbuild draft`'s same-event link (sameAs:
 # its score, reasons and the id to set back to undo it) and the candidates below the threshold.
@@ -389,7 +389,7 @@ class RecordReader:
         literal = spec.schema_literal()
         if literal:
             value_lit = lit(literal[0], datatype=XSD + literal[1])
-            for prop in _SCHEMA_DATES[key]:
+            for prop in _SCHEMA_DATES.get(key, ()):
                 self._emit(subject, SCHEMA + prop, value_lit)
         return node
 
