@@ -14,6 +14,28 @@ from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
+PROJECT_FOLDERS = ("data", "ontology", "shapes", "queries")
+
+
+def committed_copy(target: Path) -> Path:
+    """A copy of the project's folders as git tracks them (a maintainer's drafts and other
+    untracked files in data/ stay out), or whole when this is no git checkout."""
+    import shutil
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", *PROJECT_FOLDERS], cwd=ROOT, capture_output=True
+    )
+    names = [n for n in listed.stdout.decode("utf-8").split("\0") if n]
+    if listed.returncode != 0 or not names:
+        for folder in PROJECT_FOLDERS:
+            shutil.copytree(ROOT / folder, target / folder)
+        return target
+    for name in names:
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -255,6 +255,16 @@ class Drafter:
             by_id[entity_id] = entity
             new[key] = (entity, Counter({surface: 1}))
             taken.update(range(span.start, span.end))
+            # the dateline's city named again in the text ("NOVI PAZAR, …" and "in Novi Pazar")
+            words = [fold(t.text) for t in span]
+            for k in range(len(doc) - len(words) + 1):
+                if k in taken or [fold(t.text) for t in doc[k : k + len(words)]] != words:
+                    continue
+                if doc[k].text[:1].isupper():
+                    again = doc[k : k + len(words)]
+                    entity.mentions.append((again.start_char, again.end_char))
+                    new[key][1][again.text] += 1
+                    taken.update(range(k, k + len(words)))
         candidates = self.names.find(doc, sentence_starts, taken, places)
         # mid-sentence capitalised words, to accept a sentence-initial one that recurs
         persons: dict[str, str] = {}  # surname -> key of a new person

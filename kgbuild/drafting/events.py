@@ -78,6 +78,9 @@ class EventFinder:
             for k, v in (lexicon.data.get("suppresses") or {}).items()
         }
         self.clause_marks = {",", ";", ":", "–", "—"}
+        # how much farther a trigger after a date may be than one before it, for the date to
+        # be its: English puts the verb first ("detained … since 27 October"), German last
+        self.right = float(lexicon.data.get("date_after_verb_weight", 2.5))
         self.complementizers = {fold(w) for w in lexicon.words("complementizers")}
         self.pronouns = {fold(w) for w in lexicon.words("speaker_pronouns")}
 
@@ -346,7 +349,9 @@ class EventFinder:
                 target = min(
                     here,
                     key=lambda ev: min(
-                        (t.start - hit.start) * 2.5 if t.start > hit.start else hit.start - t.end
+                        (t.start - hit.start) * self.right
+                        if t.start > hit.start
+                        else hit.start - t.end
                         for t in ev.triggers
                     ),
                 )

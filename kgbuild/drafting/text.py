@@ -93,35 +93,61 @@ _END = re.compile(r"(?<=[.!?])[\"”’»]?\s+(?=[\"“„«–—-]?\s*[A-ZÀ-�
 _ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]?|\b(?:Mr|Mrs|Ms|Dr|dr|St|Nr|br|No|Gen|Lt|Col))\.$")
 
 
-def sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
-    """Lines, then sentences within lines; a period after a digit or an abbreviation does not
-    end a sentence (Serbian and German ordinals: "27. Oktober"; ``abbreviations``: folded
-    words with their period, such as the lexicon's "oct." and "dr.")."""
-    out: list[Sentence] = []
-    pos = 0
+TERMINAL = (".", "!", "?", "”", '"', "’", ":", ";")
+BULLETS = ("-", "–", "•", "*", "·")
+WRAPPED = 60  # a line at least this long that ends in no punctuation goes on in the next
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` goes on the sentence of the line before it: a text wrapped at a fixed
+    width ("… arrested eleven members of a people" / "smuggling ring …")."""
+    if previous.endswith(TERMINAL) or line.startswith(BULLETS):
+        return False
+    return len(previous) >= WRAPPED or line[:1].islower()
+
+
+def paragraphs(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, number of its first line) of each paragraph: a line, with the lines a
+    text wrapped it onto."""
+    out: list[list[int]] = []
+    pos, previous = 0, ""
     for number, line in enumerate(text.split("\n")):
         stripped = line.strip()
         if stripped:
             lead = pos + len(line) - len(line.lstrip())
-            heading = len(stripped.split()) <= 20 and not stripped.endswith(
-                (".", "!", "?", "”", '"', "’", ":", ";", ",")
-            )
-            begin = lead
-            for match in _END.finditer(line):
-                before = line[: match.start()]
-                if re.search(r"\d\.$", before) or _ABBREVIATION.search(before):
-                    continue
-                word = before.rsplit(None, 1)[-1] if before.split() else ""
-                if fold(word) in abbreviations:
-                    continue
-                end = pos + match.start()
-                if end > begin:
-                    out.append(Sentence(begin, end, number, heading))
-                begin = pos + match.end()
             end = pos + len(line.rstrip())
+            if out and previous and _continues(previous, stripped):
+                out[-1][1] = end
+            else:
+                out.append([lead, end, number])
+        previous = stripped
+        pos += len(line) + 1
+    return [(a, b, n) for a, b, n in out]
+
+
+def sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Sentence]:
+    """Paragraphs (lines, and the lines a wrapped text goes on in), then sentences within
+    them; a period after a digit or an abbreviation does not end a sentence (Serbian and German
+    ordinals: "27. Oktober"; ``abbreviations``: folded words with their period, such as the
+    lexicon's "oct." and "dr.")."""
+    out: list[Sentence] = []
+    for start, stop, number in paragraphs(text):
+        segment = text[start:stop]
+        heading = len(segment.split()) <= 20 and not segment.endswith((*TERMINAL, ","))
+        begin = start
+        for match in _END.finditer(segment):
+            before = segment[: match.start()]
+            if re.search(r"\d\.$", before) or _ABBREVIATION.search(before):
+                continue
+            word = before.rsplit(None, 1)[-1] if before.split() else ""
+            if fold(word) in abbreviations:
+                continue
+            end = start + match.start()
             if end > begin:
                 out.append(Sentence(begin, end, number, heading))
-        pos += len(line) + 1
+            begin = start + match.end()
+        if stop > begin:
+            out.append(Sentence(begin, stop, number, heading))
     return out
 
 

@@ -129,7 +129,8 @@ def _event(draft: Draft, event: Event) -> dict[str, Any]:
         base = figure.measure + (f"-{figure.item}" if figure.item else "")
         used[base] = used.get(base, 0) + 1
         if used[base] > 1:
-            q["id"] = f"quantity/{draft.doc_id}/{event.id.rsplit('/', 1)[-1]}/{base}-{used[base]}"
+            own = event.own_id.rsplit("/", 1)[-1]  # the same whether linked or not
+            q["id"] = f"quantity/{draft.doc_id}/{own}/{base}-{used[base]}"
         q["measure"] = figure.measure
         if figure.item:
             q["itemKind"] = figure.item
