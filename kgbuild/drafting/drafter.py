@@ -129,6 +129,23 @@ class Drafter:
             messages=messages,
         )
 
+    def _tail_of_a_name(self, doc: Any, start: int, matched: set[int]) -> bool:
+        """Whether the known name at token ``start`` ends a longer name the dataset does not
+        know: right after a capitalised word that is no function word, title or demonym."""
+        if start == 0 or (start - 1) in matched or not doc[start - 1].whitespace_:
+            return False
+        word = doc[start - 1].text
+        folded = fold(word)
+        return (
+            word[:1].isupper()
+            and word.isalpha()
+            and folded not in self.names.non_names
+            and folded not in self.names.function_words
+            and folded not in self.names.demonyms
+            and not self.names._title(folded)
+            and folded not in self.names.calendar
+        )
+
     def _entities(
         self,
         text: str,
@@ -160,8 +177,12 @@ class Drafter:
         taken: set[int] = set()
         places: set[int] = set()
         place_spans: dict[int, tuple[int, str]] = {}
-        for start, end, entity_id in self.matcher.find(doc):
+        found = self.matcher.find(doc)
+        matched = {t for start, end, _ in found for t in range(start, end)}
+        for start, end, entity_id in found:
             known = self.gazetteer.entities[entity_id]
+            if known.kind == ORG and self._tail_of_a_name(doc, start, matched):
+                continue  # "Alpha RTV" is not the RTV the dataset knows
             entity = by_id.get(entity_id)
             if entity is None:
                 # a name only the world's list knows is new to the dataset
@@ -190,7 +211,7 @@ class Drafter:
             entity = by_id.get(entity_id)
             if entity is None:
                 known = self.gazetteer.entities.get(entity_id)
-                label = known.label if known is not None and hit.known else span.text
+                label = known.label if known is not None and hit.known else hit.label or span.text
                 entity = by_id[entity_id] = Entity(entity_id, ORG, hit.type, label, not hit.known)
                 entity.stable = not hit.new_label
             entity.mentions.append((span.start_char, span.end_char))
@@ -305,10 +326,36 @@ class Drafter:
                     forms.items(), key=lambda kv: (kv[0].isupper(), -kv[1], len(kv[0]), kv[0])
                 )[0][0]
             by_id[entity.id] = entity
+        self._refer_back(doc, list(by_id.values()))
         out = sorted(by_id.values(), key=lambda e: (e.new, e.mentions[0][0], e.id))
         for e in out:
             e.mentions.sort()
         return out
+
+    def _refer_back(self, doc: Any, entities: list[Entity]) -> None:
+        """A common noun alone ("the ministry said", "ministeriet", "das Ministerium") names
+        the organisation of its class the text named last before it (``refers_back``)."""
+        nouns = {
+            fold(str(w)): str(cls)
+            for cls, words in (self.lexicon.data.get("refers_back") or {}).items()
+            for w in words or []
+        }
+        if not nouns:
+            return
+        covered = sorted(m for e in entities for m in e.mentions)
+        for t in doc:
+            cls = nouns.get(fold(t.text))
+            if cls is None or any(s <= t.idx < e for s, e in covered):
+                continue
+            named = [
+                (s, e)
+                for e in entities
+                for s, _ in e.mentions
+                if e.kind == ORG and e.type == cls and s < t.idx
+            ]
+            if named:
+                entity = max(named, key=lambda m: m[0])[1]
+                entity.mentions.append((t.idx, t.idx + len(t.text)))
 
 
 def _free_id(candidate: str, used: set[str]) -> str:

@@ -147,7 +147,7 @@ class EventFinder:
         return lo, hi
 
     def modality_of(
-        self, toks: list[Token], i: int, cls: str, bounds: tuple[int, int]
+        self, toks: list[Token], i: int, cls: str, bounds: tuple[int, int], end: int | None = None
     ) -> str | None:
         """The modality the cues of the trigger's clause give it: the nearest cue before the
         trigger, else one right after it; "would" is what a source said would happen
@@ -158,7 +158,8 @@ class EventFinder:
             before = self._cue(toks, k, bounds) or before
         if before:
             return before
-        for k in range(i + 1, min(hi, i + 3)):
+        after_trigger = end if end is not None else i + 1  # "action plan": no cue of itself
+        for k in range(after_trigger, min(hi, after_trigger + 2)):
             after = self._cue(toks, k, bounds)
             if after:
                 return after
@@ -224,7 +225,7 @@ class EventFinder:
             s, e = view.span(toks[i].start, toks[end - 1].end)
             event = Event(
                 cls,
-                self.modality_of(toks, i, cls, bounds[k]),
+                self.modality_of(toks, i, cls, bounds[k], end),
                 [(spans[k].start, spans[k].end)],
                 [Trigger(s, e, cls)],
             )
@@ -303,7 +304,8 @@ class EventFinder:
         listed: dict[int, list[int]] = {}
         for item, head in intro.items():
             listed.setdefault(head, []).append(item)
-        articles = tuple(f"{fold(a)} " for a in self.lexicon.words("definite_articles"))
+        # "the 27 October incident": a date between an article and its noun is that noun's
+        articles = tuple(f"{fold(a)} " for a in self.lexicon.words("attributive_articles"))
         for hit in dates:
             k = sentence_of(hit.start)
             if articles and fold(view.original[max(0, hit.start - 6) : hit.start]).endswith(

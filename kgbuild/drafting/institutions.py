@@ -39,6 +39,7 @@ class Institution:
     known: bool  # the dataset has it
     adjective: tuple[int, int] | None = None  # a known place's name used as its adjective
     new_label: bool = False  # named by its own words, with no country: the id is made of them
+    label: str | None = None  # its name when the text names it by a list ("governments of …")
 
 
 class InstitutionFinder:
@@ -64,6 +65,8 @@ class InstitutionFinder:
         )
         self.specific = {str(h) for h in lexicon.words("specific_heads")}
         self.coordinators = {fold(w) for w in lexicon.words("coordinators")}
+        self.connectors = {fold(w) for w in lexicon.words("connectors")}
+        self.list_preps = {fold(w) for w in lexicon.words("list_prepositions")}
         self.location_preps = {fold(w) for w in lexicon.words("location_prepositions")}
         self.gazetteer = gazetteer
         self.labels: dict[str, str] = {}
@@ -153,6 +156,17 @@ class InstitutionFinder:
                     last[head[1]] = hit
                     i = head[0]
                     continue
+                listed = self._listed(words, head[0], places)
+                if len(listed) > 1:  # "the governments of Croatia, Slovenia and Austria"
+                    for start, end, country in listed:
+                        found = self._resolve(country, head[1])
+                        if found:
+                            name = f"{self.english[country]} {head[1]}"
+                            out.append(
+                                Institution(start, end, found[0], found[1], found[2], label=name)
+                            )
+                    i = listed[-1][1]
+                    continue
                 if head[1] in last:  # "polisen", "the ministry": the one named last
                     named = last[head[1]]
                     out.append(
@@ -162,11 +176,12 @@ class InstitutionFinder:
                     )
                 elif (
                     head[1] in self.specific
-                    and doc[i].text.islower()
-                    and not (i > 0 and doc[i - 1].text[:1].isupper())  # "Uprava granične …"
+                    and not (i > 0 and doc[i - 1].text[:1].isupper())
+                    and not self._named_on(doc, head[0])
                 ):
-                    # "gränspolisen": one, though of no country (a capitalised "Border Police
-                    # of …" is a proper name, for the names' rules)
+                    # "gränspolisen", "Ministarstvo unutrašnjih poslova": one, though of no
+                    # country ("Uprava granične …", "Border Police of the Republic of …" are
+                    # longer names, for the names' rules)
                     kind = TYPES.get(head[1], "Organisation")
                     text = doc[i : head[0]].text
                     hit = Institution(i, head[0], f"org/{slug(text)}", kind, False, None, True)
@@ -176,6 +191,29 @@ class InstitutionFinder:
                 continue
             i += 1
         return out
+
+    def _listed(
+        self, words: list[str], k: int, places: dict[int, tuple[int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """The countries listed after a head's "of" at ``k``: (start, end, id) of each."""
+        if k >= len(words) or words[k] not in self.list_preps:
+            return []
+        out, k = [], k + 1
+        while k in places and places[k][1] in self.english:
+            end, country = places[k]
+            out.append((k, end, country))
+            k = end
+            while k < len(words) and (words[k] == "," or words[k] in self.coordinators):
+                k += 1
+        return out
+
+    def _named_on(self, doc: Any, k: int) -> bool:
+        """Whether a name goes on at token ``k``: a capitalised word, or connectors and one
+        ("Border Police Sector for …", "Border Police of the Republic of …")."""
+        j = k
+        while j < len(doc) and j - k < 3 and fold(doc[j].text) in self.connectors:
+            j += 1
+        return j < len(doc) and doc[j].text[:1].isupper() and doc[j].text.isalpha()
 
     def _country_of(self, place: str) -> str | None:
         known = self.gazetteer.entities.get(place)

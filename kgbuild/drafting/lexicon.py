@@ -103,7 +103,25 @@ def _read(path: Path) -> dict[str, Any]:
         raise InputError(path, f"cannot read the lexicon: {exc}") from None
     if not isinstance(data, dict):
         raise InputError(path, "a lexicon is a mapping of keys (see ontology/lexicon/README.md)")
+    _no_booleans(path, data, [])
     return data
+
+
+def _no_booleans(path: Path, value: Any, keys: list[str]) -> None:
+    """YAML reads an unquoted on, off, yes or no as true or false: in a list of words that is
+    a word lost."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_booleans(path, item, [*keys, str(key)])
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, bool):
+                raise InputError(
+                    path,
+                    f"{'.'.join(keys)}: a word was read as {str(item).lower()}",
+                    hint='quote words YAML reads as booleans: "on", "no", "yes", "off"',
+                )
+            _no_booleans(path, item, keys)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

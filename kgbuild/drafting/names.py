@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .gazetteer import bases
 from .lexicon import Lexicon
 from .model import ORG, PERSON, PLACE
 from .text import fold
@@ -52,6 +53,8 @@ class NameFinder:
         self.outlet_cues = [tuple(fold(c).split()) for c in lexicon.words("outlet_cues")]
         self.genitive_endings = tuple(fold(w) for w in lexicon.words("genitive_endings"))
         self.function_words = words("function_words") | self.connectors
+        self.law_words = words("law_words")
+        self.compound_titles = bool(lexicon.data.get("compound_titles"))
         self.non_names = words("non_names")
         self.credits = words("credit_words")
         self.place_preps = words("place_prepositions")
@@ -72,6 +75,14 @@ class NameFinder:
         self.german = lexicon.language == "de"
         self.coordinators = words("coordinators")
         self.articles = words("definite_articles")
+        # heads that alone name no institution ("Polizei", "Grenze"): a compound of one does
+        generic = {str(h) for h in lexicon.words("specific_heads")}
+        self.generic_nouns = {
+            fold(str(f))
+            for head, forms in (lexicon.data.get("org_heads") or {}).items()
+            if str(head) not in generic
+            for f in forms or []
+        } | {w for patterns in self.place_words.values() for p in patterns for w in p}
 
     def find(
         self,
@@ -242,7 +253,7 @@ class NameFinder:
         if type_hint is None and self._outlet_cue(doc, i):
             type_hint = "NewsOutlet"
         if (
-            all(self._org_word(w) or self._place_class([w]) for w in words)
+            all(w in self.generic_nouns or self._place_class([w]) for w in words)
             and not doc[i].text.isupper()
             and (self.german or i in starts)
         ):
@@ -250,12 +261,27 @@ class NameFinder:
         # a title before a name: the name is what follows the last title word, and what comes
         # before the first title is the organisation, when it names one
         # ("Sector for Investigating Organized Crime Lieutenant Behar Balidemaj")
-        last_title = max((k for k, w in enumerate(words) if w in self.titles), default=-1)
+        last_title = max((k for k, w in enumerate(words) if self._title(w)), default=-1)
         org_class = self._org_class(words)
         if type_hint and type_hint in self._org_types:
             return Candidate(i, j, ORG, type_hint)
         if type_hint:
             return Candidate(i, j, PLACE, type_hint)
+        if any(bool(self.law_words & bases(w, self.lexicon.inflections)) for w in words[:1]):
+            return None  # "Zakon o strancima": a law's title, no place or body
+        if (
+            len(words) > 1
+            and self._org_word(words[0])
+            and org_class
+            and (
+                last_title < 0 or not _cap(doc[i + last_title + 1])
+                if last_title < len(words) - 1
+                else True
+            )
+        ):
+            # "Ministarstvo unutrašnjih poslova", "Ministry of Interior": the head first, and
+            # no name after its title words
+            return Candidate(i, j, ORG, org_class)
         if (
             last_title >= 0
             and last_title < len(words) - 1
@@ -268,7 +294,7 @@ class NameFinder:
             first_title = last_title  # the block of title words right before the name
             while (
                 first_title > 0
-                and words[first_title - 1] in self.titles
+                and self._title(words[first_title - 1])
                 # "Ministry of Interior Spokesperson": "of Interior" is the ministry's
                 and not (first_title > 1 and words[first_title - 2] in self.connectors)
             ):
@@ -292,9 +318,9 @@ class NameFinder:
             return Candidate(i, j, ORG, org_class)  # "Turkish Police", "OSCE Mission"
         if len(words) > 2 and self._org_word(words[0]) and org_class:
             return Candidate(i, j, ORG, org_class)  # "Ministry of Interior": head first
-        if words[-1] in self.titles:
+        if self._title(words[-1]):
             return None  # a position title ("Organized Crime Adviser"), not a name
-        if all(w in self.titles or w in self.demonyms for w in words):
+        if all(self._title(w) or w in self.demonyms for w in words):
             return None
         if org_class:
             return Candidate(i, j, ORG, org_class)
@@ -333,6 +359,19 @@ class NameFinder:
     @property
     def _org_types(self) -> set[str]:
         return set(self.org_words) | set(self.org_suffixes.values()) | {"NewsOutlet"}
+
+    def _title(self, word: str) -> bool:
+        """A position title, also as the head of a compound ("Polizeisprecher",
+        "polischefen") in the languages that write them so."""
+        forms = bases(word, self.lexicon.inflections)
+        if forms & self.titles:
+            return True
+        return self.compound_titles and any(
+            len(form) > len(title) + 3 and form.endswith(title)
+            for form in forms
+            for title in self.titles
+            if len(title) >= 5
+        )
 
     def _suffix_class(self, word: str) -> str | None:
         for suffix, cls in sorted(self.org_suffixes.items(), key=lambda kv: -len(kv[0])):

@@ -548,6 +548,12 @@ def measure_words(
         ((form, m) for m, fs in lexicon.measures.items() for form in fs if form.words),
         key=lambda fm: (-len(fm[0].words), fm[1]),
     )
+    particles = [
+        (str(measure), fold(str(parts[0])), fold(str(parts[1])) if len(parts) > 1 else "")
+        for measure, verbs in (lexicon.data.get("particle_verbs") or {}).items()
+        for parts in verbs or []
+        if parts
+    ]
     spans = sorted(names or [])
     starts = [a for a, _ in spans]
     for i, t in enumerate(toks):
@@ -565,4 +571,16 @@ def measure_words(
             ):
                 out.append((i, measure))
                 break
+        else:
+            # "griff … auf": the verb, and its particle later in the same sentence
+            for measure, verb, particle in particles:
+                if t.text == verb and (
+                    not particle
+                    or any(
+                        x.text == particle and x.sentence == t.sentence
+                        for x in toks[i + 1 : i + 30]
+                    )
+                ):
+                    out.append((i, measure))
+                    break
     return out
