@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 import sys
@@ -246,7 +247,7 @@ def build(
         click.echo("  " + problem.line(project.base))
 
 
-build.help = (build.help or "") + "\n\n" + EXIT_CODES
+build.help = inspect.cleandoc(build.help or "") + "\n\n" + EXIT_CODES
 
 
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "xml", "turtle", "ntriples", "jsonld", "rdfxml"]
@@ -574,7 +575,7 @@ def publish(
         )
 
 
-publish.help = (publish.help or "") + "\n\n" + EXIT_CODES
+publish.help = inspect.cleandoc(publish.help or "") + "\n\n" + EXIT_CODES
 
 
 @main.command()
@@ -871,7 +872,7 @@ def draft(
         )
 
 
-draft.help = (draft.help or "") + "\n\n" + DRAFT_EXIT_CODES
+draft.help = inspect.cleandoc(draft.help or "") + "\n\n" + DRAFT_EXIT_CODES
 
 
 @main.command()

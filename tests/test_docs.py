@@ -20,6 +20,15 @@ def test_command_has_help_with_an_example(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+def test_command_help_text_is_wrapped_without_stray_indentation(name: str) -> None:
+    """The description before the example is rewrapped, not printed with its source indent."""
+    result = CliRunner().invoke(main, [name, "--help"])
+    description = result.output.split("Example:")[0].split("\n\n", 1)[1]
+    stray = [line for line in description.splitlines() if line.startswith("   ")]
+    assert not stray, stray
+
+
+@pytest.mark.parametrize("name", COMMANDS)
 def test_command_is_in_the_readme(name: str) -> None:
     assert f"kgbuild {name}" in (ROOT / "README.md").read_text(encoding="utf-8")
 
