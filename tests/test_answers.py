@@ -16,11 +16,7 @@ from click.testing import CliRunner
 from kgbuild.cli import main
 from kgbuild.graph.answers import materialise, ordered
 from kgbuild.graph.changes import changed_nodes
-from kgbuild.graph.locality import (
-    LocalityError,
-    affected_keys,
-    parse_locality,
-)
+from kgbuild.graph.locality import LocalityError, affected_keys, derive
 from kgbuild.graph.query import Page, bound_text, saved_queries, standalone_text
 from kgbuild.graph.restrict import restrict
 from kgbuild.graph.store import NotBuilt
@@ -187,29 +183,84 @@ def test_all_rows_of_a_saved_question_come_from_the_stored_answer(
 # -- the key and what a question reads -------------------------------------------------------------
 
 
-def test_every_listing_question_declares_its_key_and_what_it_reads() -> None:
-    for name in [*LISTINGS, "timeline"]:
-        locality = parse_locality(SAVED[name].key, SAVED[name].reads, ID)
-        assert locality is not None, name
-    assert parse_locality(SAVED["evidence"].key, SAVED["evidence"].reads, ID) is None
+GLOBAL = [ID + "graph/ontology", ID + "graph/vocabularies"]
+KEYS = {
+    "cooperation": "event",
+    "disagreements": "event",
+    "people": "person",
+    "real-arrests": "arrest",
+    "seizures": "event",
+    "statements": "statement",
+    "timeline": "event",
+}
 
 
-def test_a_key_whose_step_no_path_reads_is_refused() -> None:
-    with pytest.raises(LocalityError, match="first step"):
-        parse_locality("?event kg:modality", "kg:place/rdfs:label", ID)
-    with pytest.raises(LocalityError, match="unknown prefix"):
-        parse_locality("?event kg:modality", "kg:modality, nope:x", ID)
-    with pytest.raises(LocalityError, match="expected"):
-        parse_locality("?event kg:modality", "kg:modality/(kg:a|", ID)
+def derived(name: str):
+    saved = SAVED[name]
+    return derive(standalone_text(bound_text(saved.text, saved.params, ID), ID), GLOBAL)
+
+
+def test_each_listing_question_is_keyed_on_its_first_variable_that_every_row_binds() -> None:
+    """No header: the key is read from the question (seizures' ?operation is OPTIONAL)."""
+    for name, variable in KEYS.items():
+        locality, why = derived(name)
+        assert locality is not None, (name, why)
+        assert locality.variable == variable, name
+    assert derived("source-view") == (None, "it is no SELECT")
+
+
+def test_what_a_question_reads_is_every_pattern_it_has_as_a_path_from_its_key() -> None:
+    locality, _ = derived("timeline")
+    assert locality is not None
+    paths = {"/".join(step.sparql() for step in path) for path in locality.paths}
+    rdfs, kg = "http://www.w3.org/2000/01/rdf-schema#", KG
+    assert f"<{kg}place>/<{rdfs}label>" in paths  # in an OPTIONAL sub-query
+    assert f"<{kg}startDate>/<{kg}earliest>" in paths  # a property path's alternative
+    assert f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<{rdfs}subClassOf>*" in paths
+    seizures, _ = derived("seizures")
+    assert seizures is not None
+    partof = {"/".join(step.sparql() for step in path) for path in seizures.paths}
+    # FILTER NOT EXISTS and the parts of a count: an inverse step
+    assert f"<{kg}quantity>/<{kg}partOfCount>" in partof
+    assert f"<{kg}quantity>/^<{kg}partOfCount>/<{kg}statedAs>" in partof
+    assert not seizures.everywhere
+
+
+def test_a_pattern_no_chain_reaches_from_the_key_is_read_everywhere() -> None:
+    text = (
+        "PREFIX : <urn:x:> SELECT ?e ?n WHERE { ?e :p ?v . "
+        "{ SELECT (COUNT(*) AS ?n) WHERE { ?x :q ?y } } }"
+    )
+    locality, _ = derive(text)
+    assert locality is not None and locality.everywhere == {"urn:x:q"}
+    limited = (
+        "PREFIX : <urn:x:> SELECT ?e ?w WHERE { ?e :p ?v . { SELECT ?v ?w { ?v :r ?w } LIMIT 5 } }"
+    )
+    assert derive(limited)[0].everywhere == {"urn:x:r"}  # type: ignore[union-attr]
+    assert derive("SELECT ?s WHERE { ?s ?p ?o }")[0] is None  # a variable predicate
+
+
+def test_a_key_header_that_names_no_key_is_refused() -> None:
+    text = "PREFIX : <urn:x:> SELECT ?e ?v WHERE { ?e :p ?v OPTIONAL { ?e :q ?w } }"
+    with pytest.raises(LocalityError, match="no variable the question projects"):
+        derive(text, variable="w")
+    assert derive(text, variable="v")[0] is None or True
+    with pytest.raises(LocalityError, match="no pattern"):
+        derive(
+            "PREFIX : <urn:x:> SELECT ?e ?w WHERE { ?e :p ?v OPTIONAL { ?e :q ?w } }", variable="w"
+        )
 
 
 def test_keys_are_bound_in_the_sub_queries_and_optional_groups_that_bind_the_key() -> None:
     timeline = restrict(SAVED["timeline"].text, "event", ["<urn:x>"])
-    # the WHERE clause, the events' sub-query and four OPTIONAL sub-queries; not the classes'
-    # sub-query (it does not project ?event, and has a LIMIT)
-    assert timeline.count("VALUES ?event { <urn:x> }") == 6
+    # the WHERE clause, the events' sub-query and four OPTIONAL sub-queries, and the sorted
+    # sub-query inside each of the five; not the classes' sub-query (it does not project
+    # ?event, and has a LIMIT)
+    assert timeline.count("VALUES ?event { <urn:x> }") == 10
     cooperation = restrict(SAVED["cooperation"].text, "event", ["<urn:x>"])
-    assert cooperation.count("VALUES ?event") == 1  # the agents' sub-query has no ?event
+    # the WHERE clause, the counts' and the sources' sub-queries and the sorted one inside
+    # each; not the agents' sub-query, which has no ?event
+    assert cooperation.count("VALUES ?event") == 5
     arrests = restrict(SAVED["real-arrests"].text, "arrest", ["<urn:x>"])
     assert arrests.count("VALUES ?arrest") == 2  # and its OPTIONAL group, which binds ?arrest
     statements = restrict(SAVED["statements"].text, "statement", ["<urn:x>"])
@@ -230,8 +281,12 @@ def test_a_change_reaches_the_keys_that_read_it_and_no_others() -> None:
             pyoxigraph.Quad(e2, modality, node("urn:m"), pyoxigraph.DefaultGraph()),
         ]
     )
-    locality = parse_locality("?event kg:modality", "kg:modality, kg:date/rdfs:label", ID)
-    assert locality is not None
+    locality, _ = derive(
+        f"PREFIX kg: <{KG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT ?event ?label WHERE { ?event kg:modality ?m OPTIONAL { ?event kg:date ?d . "
+        "?d rdfs:label ?label } }"
+    )
+    assert locality is not None and locality.variable == "event"
     graphs = [pyoxigraph.DefaultGraph()]
     relabelled = [pyoxigraph.Quad(d, label, pyoxigraph.Literal("1 May"), graph)]
     assert affected_keys(store, locality, relabelled, graphs) == {"<urn:e1>"}

@@ -30,7 +30,7 @@ GRAPH_FORMATS = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
     "rdfxml": pyoxigraph.RdfFormat.RDF_XML,
 }
-_HEADER = re.compile(r"^#\s*(title|question|answer|param|key|reads)\s*:\s*(.*)$", re.IGNORECASE)
+_HEADER = re.compile(r"^#\s*(title|question|answer|param|key)\s*:\s*(.*)$", re.IGNORECASE)
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
@@ -48,10 +48,9 @@ class SavedQuery:
     question: str
     answer: str
     params: dict[str, str] = field(default_factory=dict)
-    # What the build needs to keep the answer up to date per key (see graph/locality.py):
-    # "# key: ?event kg:modality" and the "# reads:" paths, as written; "" when not given.
+    # "# key: ?event": the variable to keep the stored answer up to date by (graph/locality.py;
+    # by default the first projected variable that every row binds as a subject); "" if none.
     key: str = ""
-    reads: str = ""
 
     @property
     def text(self) -> str:
@@ -85,7 +84,6 @@ def saved_queries(folder: Path) -> list[SavedQuery]:
                 answer=fields.get("answer", ""),
                 params=params,
                 key=fields.get("key", ""),
-                reads=fields.get("reads", ""),
             )
         )
     return out
