@@ -1,6 +1,6 @@
-"""The README's examples are what kgbuild prints and does now.
+"""The examples of the README and of docs/*.md are what kgbuild prints and does now.
 
-Every ```text block of the README that shows `$ kgbuild build|query|validate|publish` is run,
+Every ```text block of those pages that shows `$ kgbuild build|query|validate|publish` is run,
 in process, in a copy of the project (with that copy as the working folder), and the printed
 output is compared with the README's, line by line. In the README, a line "..." stands for any
 number of lines, a line ending in "..." or "...]" for any line that starts with what comes
@@ -28,33 +28,37 @@ import pytest
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed_copy
 
 README = ROOT / "README.md"
+# in this order: the README's first example builds the copy the others run in
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+ANYWHERE = ROOT / "docs" / "anywhere.md"
 RUN = ("build", "query", "validate", "publish")
 _BLOCK = re.compile(r"```text\n(.*?)```", re.DOTALL)
 _SECONDS = re.compile(r"\d+\.\d+ s\b")
 
 
-def examples() -> list[tuple[str, list[str]]]:
-    """(command line, expected output lines) for each `$ kgbuild <RUN>` of the README."""
+def examples(pages: list[Path] = PAGES) -> list[tuple[Path, str, list[str]]]:
+    """(page, command line, expected output lines) for each `$ kgbuild <RUN>` of the pages."""
     out = []
-    for block in _BLOCK.findall(README.read_text(encoding="utf-8")):
-        command: str | None = None
-        expected: list[str] = []
-        for line in block.splitlines():
-            if line.startswith("$ "):
-                if command:
-                    out.append((command, expected))
-                words = line[2:].split()
-                command = line[2:] if words[:1] == ["kgbuild"] and words[1] in RUN else None
-                expected = []
-            elif command is not None:
-                expected.append(line)
-        if command:
-            out.append((command, expected))
+    for page in pages:
+        for block in _BLOCK.findall(page.read_text(encoding="utf-8")):
+            command: str | None = None
+            expected: list[str] = []
+            for line in block.splitlines():
+                if line.startswith("$ "):
+                    if command:
+                        out.append((page, command, expected))
+                    words = line[2:].split()
+                    command = line[2:] if words[:1] == ["kgbuild"] and words[1] in RUN else None
+                    expected = []
+                elif command is not None:
+                    expected.append(line)
+            if command:
+                out.append((page, command, expected))
     # a blank line between two commands of a block only separates them
-    return [(command, _trimmed(expected)) for command, expected in out]
+    return [(page, command, _trimmed(expected)) for page, command, expected in out]
 
 
 def _trimmed(lines: list[str]) -> list[str]:
@@ -85,10 +89,9 @@ def matches(expected: list[str], actual: list[str]) -> bool:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A copy of the project, with nothing built yet, as the working folder."""
-    root = tmp_path_factory.mktemp("readme")
-    for folder in ("ontology", "shapes", "data", "queries", "tests/fixtures"):
-        shutil.copytree(ROOT / folder, root / folder)
+    """A copy of the project as git has it, with nothing built yet, as the working folder."""
+    root = committed_copy(tmp_path_factory.mktemp("readme"))
+    shutil.copytree(ROOT / "tests" / "fixtures", root / "tests" / "fixtures")
     before = Path.cwd()
     os.chdir(root)
     try:
@@ -103,34 +106,40 @@ def run(command: str) -> list[str]:
 
 
 def test_readme_has_examples_of_every_command_it_runs() -> None:
-    shown = {command.split()[1] for command, _ in examples()}
+    shown = {command.split()[1] for _, command, _ in examples([README])}
     assert shown == set(RUN)
 
 
+def test_docs_pages_have_examples_that_are_run() -> None:
+    pages = {page.name for page, _, _ in examples()}
+    assert {"building.md", "questions.md", "model.md", "publishing.md"} <= pages
+
+
 def test_readme_examples_print_what_kgbuild_prints(workdir: Path) -> None:
-    """Run in README order: the first `kgbuild build` builds the copy."""
-    found = [(command, expected, run(command)) for command, expected in examples()]
+    """Run in page order: the README's first `kgbuild build` builds the copy."""
+    found = [(page, command, expected, run(command)) for page, command, expected in examples()]
     if os.environ.get("KGBUILD_UPDATE_README") == "1":
         _update(found)
-        pytest.skip("README examples regenerated: review the diff")
+        pytest.skip("README and docs examples regenerated: review the diff")
     wrong = [
-        f"$ {command}\nREADME:\n" + "\n".join(expected) + "\nprinted:\n" + "\n".join(actual)
-        for command, expected, actual in found
+        f"$ {command}\n{page.name}:\n" + "\n".join(expected) + "\nprinted:\n" + "\n".join(actual)
+        for page, command, expected, actual in found
         if not matches(expected, actual)
     ]
     assert not wrong, "\n\n".join(wrong)
 
 
-def _update(found: list[tuple[str, list[str], list[str]]]) -> None:
-    """Write what was printed into the README, keeping each block's elided lines elided."""
-    text = README.read_text(encoding="utf-8")
-    for command, expected, actual in found:
-        old = "\n".join([f"$ {command}", *expected]) + "\n"
-        if matches(expected, actual):
-            continue
-        keep = actual if len(actual) <= 12 else [*actual[:4], "..."]
-        text = text.replace(old, "\n".join([f"$ {command}", *keep]) + "\n", 1)
-    README.write_text(text, encoding="utf-8")
+def _update(found: list[tuple[Path, str, list[str], list[str]]]) -> None:
+    """Write what was printed into the pages, keeping each block's elided lines elided."""
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for where, command, expected, actual in found:
+            old = "\n".join([f"$ {command}", *expected]) + "\n"
+            if where != page or matches(expected, actual):
+                continue
+            keep = actual if len(actual) <= 12 else [*actual[:4], "..."]
+            text = text.replace(old, "\n".join([f"$ {command}", *keep]) + "\n", 1)
+        page.write_text(text, encoding="utf-8")
 
 
 def test_readme_python_example_runs(workdir: Path) -> None:
@@ -149,17 +158,16 @@ def test_readme_python_example_runs(workdir: Path) -> None:
     assert "events" in done.stdout and "disagreement" in done.stdout, done.stdout
 
 
-# --- "Use the data anywhere": rdflib, Oxigraph and Virtuoso, as the README shows them ----------
+# --- docs/anywhere.md: rdflib, Oxigraph and Virtuoso, as the page shows them -----------------
 
 
 def anywhere() -> str:
-    text = README.read_text(encoding="utf-8")
-    return text.split("\n## Use the data anywhere\n", 1)[1].split("\n## ", 1)[0]
+    return ANYWHERE.read_text(encoding="utf-8")
 
 
 def shell_example(heading: str) -> list[tuple[str, list[str]]]:
-    """The `$ ` commands of the ```text block under '### heading', each with its output."""
-    part = anywhere().split(f"\n### {heading}\n", 1)[1].split("\n### ", 1)[0]
+    """The `$ ` commands of the ```text block under '## heading', each with its output."""
+    part = anywhere().split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
     out: list[tuple[str, list[str]]] = []
     for line in _BLOCK.search(part).group(1).splitlines():
         if line.startswith("$ "):
@@ -197,7 +205,7 @@ def test_readme_rdflib_example_prints_kgbuilds_rows(workdir: Path) -> None:
 
     released(workdir)
     code = re.search(r"```python\n(.*?)```", anywhere(), re.DOTALL)
-    assert code, "no ```python block in README's 'Use the data anywhere'"
+    assert code, "no ```python block in docs/anywhere.md"
     assert len(code.group(1).strip().splitlines()) <= 7  # an import, a blank line and five
     done = subprocess.run(
         [sys.executable, "-c", code.group(1)], cwd=workdir, capture_output=True, text=True
