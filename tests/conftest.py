@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +24,6 @@ PROJECT_FOLDERS = ("data", "ontology", "shapes", "queries")
 def committed_copy(target: Path) -> Path:
     """A copy of the project's folders as git tracks them (a maintainer's drafts and other
     untracked files in data/ stay out), or whole when this is no git checkout."""
-    import shutil
     import subprocess
 
     listed = subprocess.run(
@@ -38,9 +41,18 @@ def committed_copy(target: Path) -> Path:
     return target
 
 
+@functools.cache
+def committed() -> Path:
+    """One copy of the project as git has it, for the whole run (made on first use): the tests
+    that check the shipped dataset's facts and outputs build it, never the working data/."""
+    target = Path(tempfile.mkdtemp(prefix="kgbuild-committed-"))
+    atexit.register(shutil.rmtree, target, True)
+    return committed_copy(target)
+
+
 @pytest.fixture(scope="session")
 def project() -> Project:
-    return Project.at(ROOT, "https://w3id.org/kgbuild/id/")
+    return Project.at(committed(), "https://w3id.org/kgbuild/id/")
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,12 @@ from kgbuild.graph.store import NotBuilt
 from kgbuild.graph.stored import ANSWERS_DIR, stored_answers
 from kgbuild.pipeline import BuildResult, build, query_page
 from kgbuild.project import Project
-from tests.conftest import ROOT
+from tests.conftest import committed, committed_copy
 
 ID = "https://w3id.org/kgbuild/id/"
 KG = "https://w3id.org/kgbuild/ontology#"
 TSV = pyoxigraph.QueryResultsFormat.TSV
-SAVED = {saved.name: saved for saved in saved_queries(ROOT / "queries")}
+SAVED = {saved.name: saved for saved in saved_queries(committed() / "queries")}
 LISTINGS = ["cooperation", "disagreements", "people", "real-arrests", "seizures", "statements"]
 _CONCAT = re.compile(
     r'GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*;\s*separator\s*=\s*"([^"]*)"\s*\)\s*AS\s+\?(\w+)',
@@ -114,7 +114,7 @@ def test_answers_per_key_do_not_depend_on_which_keys_are_asked_together(
     built: tuple[BuildResult, Path], tmp_path: Path
 ) -> None:
     generation = (built[1] / ".current").resolve()
-    project = Project.at(ROOT, ID)
+    project = Project.at(committed(), ID)
     materialise(generation / "store", project, tmp_path / "one", batch=1)
     materialise(generation / "store", project, tmp_path / "many", batch=1000)
     assert stored(tmp_path / "one") == stored(tmp_path / "many")
@@ -127,12 +127,12 @@ def test_answers_per_key_do_not_depend_on_which_keys_are_asked_together(
 def test_a_page_of_the_stored_answer_is_that_slice_with_the_total(
     built: tuple[BuildResult, Path], name: str
 ) -> None:
-    whole = query_page(ROOT, name, dist=built[1], limit=None)
+    whole = query_page(committed(), name, dist=built[1], limit=None)
     assert isinstance(whole, Page)
     rows = [[str(v) for v in row] for row in whole.outcome.rows]
     assert whole.total == len(rows) > 10
     for offset, limit in ((0, 5), (7, 3), (len(rows) - 2, 10), (len(rows) + 5, 10)):
-        page = query_page(ROOT, name, dist=built[1], limit=limit, offset=offset)
+        page = query_page(committed(), name, dist=built[1], limit=limit, offset=offset)
         assert isinstance(page, Page) and page.total == len(rows)
         assert [[str(v) for v in row] for row in page.outcome.rows] == rows[offset:][:limit]
 
@@ -145,12 +145,12 @@ def test_a_saved_questions_default_page_needs_only_the_stored_answer(
     dist = tmp_path / "dist"
     shutil.copytree(built[1], dist, symlinks=True)
     shutil.rmtree((dist / ".current").resolve() / "store")
-    page = query_page(ROOT, "people", dist=dist, limit=2)
+    page = query_page(committed(), "people", dist=dist, limit=2)
     assert isinstance(page, Page) and page.total == 10 and len(page.outcome.rows) == 2
     with pytest.raises(NotBuilt):
-        query_page(ROOT, "evidence", dist=dist, params={"resource": "person:dejan-lukovic"})
+        query_page(committed(), "evidence", dist=dist, params={"resource": "person:dejan-lukovic"})
     with pytest.raises(NotBuilt):
-        query_page(ROOT, "timeline", dist=dist, reason=True)
+        query_page(committed(), "timeline", dist=dist, reason=True)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml"])
@@ -159,7 +159,16 @@ def test_a_stored_page_prints_as_the_live_page_in_every_format(
 ) -> None:
     """The same bytes as before there were stored answers: the page computed live (an answer
     folder of another format is not read)."""
-    args = ["query", "--project", str(ROOT), "--dist", str(built[1]), "people", "--limit", "3"]
+    args = [
+        "query",
+        "--project",
+        str(committed()),
+        "--dist",
+        str(built[1]),
+        "people",
+        "--limit",
+        "3",
+    ]
     stored_out = CliRunner().invoke(main, [*args, "--offset", "2", "--format", fmt])
     dist = tmp_path / "dist"
     shutil.copytree(built[1], dist, symlinks=True)
@@ -174,7 +183,7 @@ def test_all_rows_of_a_saved_question_come_from_the_stored_answer(
     built: tuple[BuildResult, Path],
 ) -> None:
     result = CliRunner().invoke(
-        main, ["query", "--project", str(ROOT), "--dist", str(built[1]), "timeline", "--all"]
+        main, ["query", "--project", str(committed()), "--dist", str(built[1]), "timeline", "--all"]
     )
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines()[-1] == "(78 rows)"
@@ -299,8 +308,7 @@ def test_a_change_reaches_the_keys_that_read_it_and_no_others() -> None:
 
 
 def copy_project(target: Path) -> Project:
-    for name in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / name, target / name)
+    committed_copy(target)
     return Project.at(target, ID)
 
 
@@ -379,8 +387,8 @@ def test_answers_kept_per_key_on_a_generated_corpus_are_those_from_scratch(
     and change documents and compare with answers made from scratch each time."""
     from corpus import generate
 
-    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 40, seed=5)
-    spare = generate(Project.at(ROOT), tmp_path / "spare", 42, seed=5)
+    corpus = generate(Project.at(committed()), tmp_path / "corpus", 40, seed=5)
+    spare = generate(Project.at(committed()), tmp_path / "spare", 42, seed=5)
     project = Project.at(corpus, ID)
     docs = project.documents_dir
     out = tmp_path / "dist"

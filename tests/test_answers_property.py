@@ -21,7 +21,7 @@ from kgbuild.graph.query import bound_text, saved_queries, split_select, standal
 from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.pipeline import build
 from kgbuild.project import Project
-from tests.conftest import ROOT
+from tests.conftest import committed
 
 ID = "https://w3id.org/kgbuild/id/"
 TSV = pyoxigraph.QueryResultsFormat.TSV
@@ -67,8 +67,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from corpus import generate
 
     root = tmp_path_factory.mktemp("property")
-    corpus = generate(Project.at(ROOT), root / "project", BASE_DOCS, seed=11)
-    spare = generate(Project.at(ROOT), root / "spare", BASE_DOCS + SPARE_DOCS, seed=11)
+    corpus = generate(Project.at(committed()), root / "project", BASE_DOCS, seed=11)
+    spare = generate(Project.at(committed()), root / "spare", BASE_DOCS + SPARE_DOCS, seed=11)
     (corpus / "queries" / "zz-figures.rq").write_text(FIGURES, encoding="utf-8")
     (corpus / "queries" / "zz-speakers.rq").write_text(SPEAKERS, encoding="utf-8")
     (root / "pool").mkdir()

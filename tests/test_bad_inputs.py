@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from tests.conftest import ROOT
+from tests.conftest import committed_copy
 
 DOC = "000_465a521d4ac3798f"  # the first seed document
 DOC_YAML = f"data/documents/{DOC}.yaml"
@@ -475,8 +474,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("catalogue")
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    committed_copy(root)
     result = CliRunner().invoke(main, ["build", "--project", str(root)])
     assert result.exit_code == 0, result.output
     yield root

@@ -113,16 +113,14 @@ def test_review_page_highlights_each_kind_and_links_records_to_them(
 ) -> None:
     """`kgbuild draft` writes dist/review/<ID>.html; opened from disk, every kind of drafted
     item is highlighted, and each record's link leads to its highlight in the text."""
-    import shutil
 
     from click.testing import CliRunner
     from selenium.webdriver.common.by import By
 
     from kgbuild.cli import main
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, committed_copy
 
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    committed_copy(tmp_path)
     article = ROOT / "tests" / "fixtures" / "draft" / "texts" / "en-kelebija.txt"
     done = CliRunner().invoke(
         main, ["draft", str(article), "--id", "review-test", "--project", str(tmp_path)]

@@ -18,7 +18,7 @@ from kgbuild.graph.dumps import BUILD_FILES, MERGED_FILES, REPORT_FILE
 from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.pipeline import BuildResult, build
 from kgbuild.project import Project
-from tests.conftest import ROOT, Sparql
+from tests.conftest import Sparql, committed, committed_copy
 
 RDFLIB_FORMATS = {
     ".trig": "trig",
@@ -37,8 +37,7 @@ OXI_FORMATS = {
 
 
 def copy_project(target: Path) -> Path:
-    for name in ("ontology", "shapes", "data"):
-        shutil.copytree(ROOT / name, target / name)
+    committed_copy(target)
     return target
 
 
@@ -109,7 +108,7 @@ def test_every_evidence_offset_points_at_its_quote(sparql: Sparql) -> None:
     assert len(rows) > 250
     texts = {}
     for row in rows:
-        path = ROOT / "data" / "documents" / row["file"]
+        path = committed() / "data" / "documents" / row["file"]
         text = texts.setdefault(path, path.read_bytes().decode("utf-8"))
         assert text[int(row["start"]) : int(row["end"])] == row["exact"]
 
@@ -126,7 +125,7 @@ def test_two_builds_are_byte_identical_in_another_hash_seed(
             "kgbuild.cli",
             "build",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--out",
             str(tmp_path),
         ],
@@ -180,7 +179,7 @@ def test_adding_one_document_redoes_only_that_documents_work(tmp_path: Path) -> 
     document alone (and the shared entities it adds triples to); the rest is cached."""
     from corpus import generate
 
-    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 21, seed=3)
+    corpus = generate(Project.at(committed()), tmp_path / "corpus", 21, seed=3)
     docs = corpus / "data" / "documents"
     held = tmp_path / "held"
     held.mkdir()
@@ -234,7 +233,7 @@ def test_changing_figures_redoes_their_disagreements_as_a_clean_build_would(
     the counts exactly as a clean build does."""
     from corpus import generate
 
-    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 40, seed=5)
+    corpus = generate(Project.at(committed()), tmp_path / "corpus", 40, seed=5)
     first = build(Project.at(corpus))
     figures = [p for p in first.report.problems if "figures" in p.message]
     assert figures, "the corpus should have disagreeing figures"
@@ -292,7 +291,7 @@ def test_a_byte_identical_copy_under_a_new_id_is_a_source_of_its_own(tmp_path: P
     a document under another id gets its own graph and source, not the original's."""
     from corpus import generate
 
-    corpus = generate(Project.at(ROOT), tmp_path / "corpus", 6, seed=7)
+    corpus = generate(Project.at(committed()), tmp_path / "corpus", 6, seed=7)
     docs = corpus / "data" / "documents"
     build(Project.at(corpus))
     for suffix in (".txt", ".yaml"):

@@ -40,16 +40,16 @@ from kgbuild.cli import main
 from kgbuild.graph.query import saved_queries
 from kgbuild.namespaces import KG
 from kgbuild.pipeline import BuildResult
-from tests.conftest import ROOT
+from tests.conftest import committed
 
-QUESTIONS = [saved.name for saved in saved_queries(ROOT / "queries")]
+QUESTIONS = [saved.name for saved in saved_queries(committed() / "queries")]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @pytest.fixture(scope="module")
 def reference(built: tuple[BuildResult, Path]) -> KgbuildEngine:
-    return KgbuildEngine(ROOT, built[1])
+    return KgbuildEngine(committed(), built[1])
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def virtuoso_engine(virtuoso: Virtuoso, release: Path) -> ProtocolEngine:
         [
             "push",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--file",
             str(release / "kgbuild.nq"),
             "--endpoint",
@@ -104,7 +104,7 @@ def expected(reference: KgbuildEngine, name: str, text: str) -> dict[str, object
 def test_rdflib_gives_kgbuilds_rows(
     name: str, reference: KgbuildEngine, rdflib_engine: RdflibEngine
 ) -> None:
-    text = kgbuild.query_text(ROOT, name)
+    text = kgbuild.query_text(committed(), name)
     assert canonical(rdflib_engine.answer(name, text), text) == expected(reference, name, text)
 
 
@@ -113,7 +113,7 @@ def test_rdflib_gives_kgbuilds_rows(
 def test_oxigraph_server_gives_kgbuilds_rows(
     name: str, reference: KgbuildEngine, oxigraph_engine: ProtocolEngine
 ) -> None:
-    text = kgbuild.query_text(ROOT, name)
+    text = kgbuild.query_text(committed(), name)
     assert canonical(oxigraph_engine.answer(name, text), text) == expected(reference, name, text)
 
 
@@ -122,7 +122,7 @@ def test_oxigraph_server_gives_kgbuilds_rows(
 def test_virtuoso_gives_kgbuilds_rows(
     name: str, reference: KgbuildEngine, virtuoso_engine: ProtocolEngine
 ) -> None:
-    text = kgbuild.query_text(ROOT, name)
+    text = kgbuild.query_text(committed(), name)
     assert canonical(virtuoso_engine.answer(name, text), text) == expected(reference, name, text)
 
 
@@ -133,14 +133,14 @@ def test_release_carries_each_question_as_kgbuild_runs_it(release: Path) -> None
     assert shipped == sorted(QUESTIONS)
     for name in QUESTIONS:
         text = (release / "queries" / f"{name}.rq").read_text(encoding="utf-8")
-        assert text == kgbuild.query_text(ROOT, name), name
+        assert text == kgbuild.query_text(committed(), name), name
 
 
 @pytest.mark.slow
 def test_every_question_has_rows_on_kgbuild(reference: KgbuildEngine) -> None:
     """An empty answer everywhere would also be "the same": each question must find something."""
     for name in QUESTIONS:
-        answer = reference.answer(name, kgbuild.query_text(ROOT, name))
+        answer = reference.answer(name, kgbuild.query_text(committed(), name))
         assert answer.rows or answer.triples, name
 
 

@@ -22,7 +22,7 @@ from kgbuild.namespaces import prefixes
 from kgbuild.pipeline import BuildResult
 from kgbuild.project import Project
 from kgbuild.validation.engine import load_shapes, split_sparql_constraints
-from tests.conftest import ROOT, Sparql
+from tests.conftest import ROOT, Sparql, committed
 from tests.test_documents import types_in
 
 ID = "https://w3id.org/kgbuild/id/"
@@ -42,7 +42,7 @@ KINDS = {
 
 
 def saved_query(name: str) -> str:
-    return next(q for q in saved_queries(ROOT / "queries") if q.name == name).text
+    return next(q for q in saved_queries(committed() / "queries") if q.name == name).text
 
 
 def kind_of(message: str) -> str:
@@ -73,13 +73,13 @@ def test_disagreement_warnings_name_their_kind_in_pyshacl_and_in_the_build(
 ) -> None:
     """Every shape case's warnings carry the kind its header names, and the build's fast path
     (each SPARQL constraint as one pyoxigraph query) gives exactly what pySHACL gives."""
-    vocabularies = ROOT / "ontology" / "vocabularies.ttl"
+    vocabularies = committed() / "ontology" / "vocabularies.ttl"
     data = rdflib.Graph().parse(vocabularies).parse(case)
     shapes = load_shapes(project)
     _, report, _ = pyshacl.validate(
         data,
         shacl_graph=shapes,
-        ont_graph=rdflib.Graph().parse(ROOT / "ontology" / "kgbuild.ttl"),
+        ont_graph=rdflib.Graph().parse(committed() / "ontology" / "kgbuild.ttl"),
         inference="none",
         allow_warnings=True,
     )
@@ -113,7 +113,7 @@ def pair_dataset(a: tuple[str, dict[str, int]], b: tuple[str, dict[str, int]]) -
     vocabularies in their own graph: the layout of the build's store."""
     store = pyoxigraph.Store()
     store.load(
-        path=str(ROOT / "ontology" / "vocabularies.ttl"),
+        path=str(committed() / "ontology" / "vocabularies.ttl"),
         format=pyoxigraph.RdfFormat.TURTLE,
         to_graph=pyoxigraph.NamedNode(ID + "graph/vocabularies"),
     )
@@ -305,7 +305,7 @@ def test_three_migrants_dead_and_died_in_001_is_one_figure_with_two_mentions(
 def test_labels_in_a_sources_graph_give_no_year_the_source_does_not_state(
     sparql: Sparql, doc: str
 ) -> None:
-    text = (ROOT / "data" / "documents" / f"{doc}.txt").read_text(encoding="utf-8")
+    text = (committed() / "data" / "documents" / f"{doc}.txt").read_text(encoding="utf-8")
     unstated = {
         (subject, label)
         for subject, labels in labels_in(sparql, doc).items()
@@ -348,7 +348,9 @@ def test_001s_group_labels_do_not_use_002s_words(sparql: Sparql) -> None:
     assert not [x for xs in labels.values() for x in xs if "other offences" in x]
     (description,) = sparql.rows(f"""SELECT ?d WHERE {{ GRAPH graph:{DOC1} {{
         group:2023-other-offence-suspects kg:groupDescription ?d }} }}""")
-    assert description["d"] in (ROOT / "data" / "documents" / f"{DOC1}.txt").read_text("utf-8")
+    assert description["d"] in (committed() / "data" / "documents" / f"{DOC1}.txt").read_text(
+        "utf-8"
+    )
 
 
 def test_215_turkish_passports_are_part_of_the_305_not_a_second_count(sparql: Sparql) -> None:
@@ -515,9 +517,11 @@ def test_saved_question_gives_the_same_rows_in_rdflib_over_the_trig_dump(
 
 
 def readme_query_blocks() -> list[tuple[list[str], str]]:
-    """Each '$ kgbuild query disagreements ...' example of the README: its arguments and the
-    output shown under it (up to the next '$ ' line or the end of the block)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """Each '$ kgbuild query disagreements ...' example of the README and the data model's
+    page: its arguments and the output shown under it (up to the next '$ ' or the block's end)."""
+    readme = "\n".join(
+        (ROOT / page).read_text(encoding="utf-8") for page in ("README.md", "docs/model.md")
+    )
     blocks = []
     for block in re.findall(r"```text\n(.*?)```", readme, re.DOTALL):
         for match in re.finditer(
@@ -534,7 +538,7 @@ def test_readme_shows_the_disagreements_the_command_prints(built: tuple[BuildRes
     assert any("--format" in args for args, _ in blocks)  # the subsection's full rows
     for args, shown in blocks:
         result = CliRunner().invoke(
-            main, ["query", "--project", str(ROOT), "--dist", str(built[1]), *args]
+            main, ["query", "--project", str(committed()), "--dist", str(built[1]), *args]
         )
         assert result.exit_code == 0, result.output
         printed = result.output.replace("\r\n", "\n").rstrip("\n")
@@ -550,5 +554,5 @@ def test_saved_question_fits_in_a_get_request_to_the_oxigraph_server(name: str) 
 
     from kgbuild.pipeline import query_text
 
-    text = query_text(Project.at(ROOT), name)
+    text = query_text(Project.at(committed()), name)
     assert len("GET /query?" + urlencode({"query": text})) < 8000

@@ -27,7 +27,7 @@ import yaml
 
 from kgbuild.drafting import draft_text
 from kgbuild.project import Project
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed
 
 FOLDER = ROOT / "tests" / "fixtures" / "draft" / "cases"
 CASES = [
@@ -39,7 +39,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def project() -> Project:
-    return Project.at(ROOT)
+    return Project.at(committed())
 
 
 def test_every_language_has_cases_of_every_file() -> None:

@@ -3,7 +3,6 @@ validate, bad input gets a clear message and leaves nothing behind, output is de
 
 from __future__ import annotations
 
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import yaml
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed, committed_copy
 
 TEXTS = ROOT / "tests" / "fixtures" / "draft" / "texts"
 GOLD = {
@@ -26,8 +25,7 @@ GOLD = {
 
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
-    for name in ("data", "ontology", "shapes", "queries"):
-        shutil.copytree(ROOT / name, tmp_path / name)
+    committed_copy(tmp_path)
     return tmp_path
 
 
@@ -76,8 +74,7 @@ def test_draft_marker_is_a_triple_a_query_can_find(copy: Path) -> None:
 
 def test_same_input_gives_the_same_bytes(copy: Path, tmp_path_factory) -> None:
     other = tmp_path_factory.mktemp("other")
-    for name in ("data", "ontology", "shapes", "queries"):
-        shutil.copytree(ROOT / name, other / name)
+    committed_copy(other)
     for project in (copy, other):
         assert draft(project, str(TEXTS / "sr-horgos.txt")).exit_code == 0
     names = sorted(p.name for p in (copy / "data" / "documents").glob("004_*"))
@@ -111,7 +108,7 @@ def test_standard_input_is_read_with_a_dash(copy: Path) -> None:
 def _nothing_new(copy: Path) -> bool:
     return (
         sorted(p.name for p in (copy / "data" / "documents").iterdir())
-        == sorted(p.name for p in (ROOT / "data" / "documents").iterdir())
+        == sorted(p.name for p in (committed() / "data" / "documents").iterdir())
         and not (copy / "dist" / "review").exists()
     )
 

@@ -24,7 +24,7 @@ from kgbuild.pipeline import BuildResult
 from kgbuild.project import Project
 from kgbuild.validation.engine import validate_quads
 from kgbuild.validation.report import Problem
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed
 
 STRING_TYPES = {XSD + "string", RDF + "langString"}
 
@@ -253,7 +253,9 @@ def test_engines_agree_on_injected_violations(
 def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list]:
     from corpus import generate
 
-    folder = generate(Project.at(ROOT), tmp_path_factory.mktemp("engines") / "corpus", 3, seed=7)
+    folder = generate(
+        Project.at(committed()), tmp_path_factory.mktemp("engines") / "corpus", 3, seed=7
+    )
     project = Project.at(folder)
     return project, assemble(project).quads
 

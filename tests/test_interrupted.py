@@ -20,9 +20,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import committed, committed_copy
 
-DOC = ROOT / "data" / "documents" / "000_465a521d4ac3798f.yaml"
+DOC = committed() / "data" / "documents" / "000_465a521d4ac3798f.yaml"
 
 
 def kgbuild(*args: str) -> subprocess.CompletedProcess[str]:
@@ -74,8 +74,7 @@ def killed_at(args: list[str], seconds: float) -> int:
 def test_killed_build_and_publish_leave_previous_outputs_exactly(tmp_path: Path) -> None:
     base = tmp_path / "base"
     base.mkdir()
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, base / folder)
+    committed_copy(base)
     assert kgbuild("build", "--project", str(base)).returncode == 0
     assert kgbuild("publish", "--project", str(base)).returncode == 0
     assert valid_release(base / "dist" / "release")

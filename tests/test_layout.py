@@ -8,7 +8,6 @@ after it, and no module but the CLI imports the orchestrator (kgbuild.pipeline).
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import kgbuild
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed_copy
 
 PACKAGE = ROOT / "kgbuild"
 ORDER = ["sources", "graph", "validation", "release"]
@@ -78,8 +77,7 @@ def test_the_front_door_has_the_five_functions_taking_the_project_first() -> Non
 
 def test_import_kgbuild_then_build_works_from_a_clone(tmp_path: Path) -> None:
     """`python -c "import kgbuild; kgbuild.build('.')"` in a copy of the repository."""
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    committed_copy(tmp_path)
     done = subprocess.run(
         [sys.executable, "-c", "import kgbuild; kgbuild.build('.')"],
         cwd=tmp_path,

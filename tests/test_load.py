@@ -27,7 +27,7 @@ import pytest
 import kgbuild
 from kgbuild.graph.query import saved_queries
 from kgbuild.pipeline import BuildResult
-from tests.conftest import ROOT
+from tests.conftest import committed
 
 CLIENTS = 20
 SECONDS = float(os.environ.get("KGBUILD_LOAD_SECONDS", "30"))
@@ -48,7 +48,10 @@ ALLOWED = {
 
 def saved_texts() -> list[str]:
     """Each saved question as kgbuild runs it (`kgbuild query NAME --show`), sent by GET."""
-    return [kgbuild.query_text(ROOT, saved.name) for saved in saved_queries(ROOT / "queries")]
+    return [
+        kgbuild.query_text(committed(), saved.name)
+        for saved in saved_queries(committed() / "queries")
+    ]
 
 
 def rss_mb(pid: int) -> float:
@@ -109,7 +112,7 @@ def test_serve_stays_up_and_answers_or_refuses_cleanly_under_load(
             "kgbuild.cli",
             "serve",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--dist",
             str(built[1]),
             "--release",

@@ -7,7 +7,6 @@ any socket connection (rdflib, pySHACL and owlrl run there)."""
 from __future__ import annotations
 
 import http.server
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from tests.conftest import ROOT
+from tests.conftest import committed_copy
 
 CONNECTS: list[object] = []
 _ARMED = False
@@ -59,8 +58,7 @@ def trap() -> Iterator[tuple[str, list[str]]]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("nonet")
-    for folder in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(ROOT / folder, root / folder)
+    committed_copy(root)
     assert CliRunner().invoke(main, ["build", "--project", str(root)]).exit_code == 0
     return root
 

@@ -15,10 +15,10 @@ from kgbuild.cli import main
 from kgbuild.graph.query import Page, count_text, page_text, run_page, run_query, saved_queries
 from kgbuild.graph.store import open_store
 from kgbuild.pipeline import BuildResult
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed
 
 ID = "https://w3id.org/kgbuild/id/"
-SAVED = saved_queries(ROOT / "queries")
+SAVED = saved_queries(committed() / "queries")
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_a_query_with_its_own_limit_or_no_select_is_answered_whole(
 
 def cli(built: tuple[BuildResult, Path], *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["query", "--project", str(ROOT), "--dist", str(built[1]), *args]
+        main, ["query", "--project", str(committed()), "--dist", str(built[1]), *args]
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
@@ -110,7 +110,7 @@ def test_json_page_is_standard_results_and_the_note_goes_to_stderr(
         [
             "query",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--dist",
             str(built[1]),
             "timeline",

@@ -26,9 +26,9 @@ from kgbuild.project import Project
 from kgbuild.rdf import sorted_quads
 from kgbuild.sources.files import load_document, load_entities, load_vocabulary
 from kgbuild.validation.newdata import read_new_data
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed
 
-PROJECT = Project.at(ROOT)
+PROJECT = Project.at(committed())
 VOCABULARY = load_vocabulary(PROJECT)
 EVENT_TYPES = sorted(
     c.rsplit("#", 1)[1]
@@ -152,9 +152,9 @@ def test_records_survive_the_round_trip_through_every_dump(
 # --- corruptions -----------------------------------------------------------------------------
 
 SEED = "000_465a521d4ac3798f"
-SEED_YAML = (ROOT / "data" / "documents" / f"{SEED}.yaml").read_bytes()
-SEED_TEXT = (ROOT / "data" / "documents" / f"{SEED}.txt").read_bytes()
-ENTITIES = (ROOT / "data" / "entities.yaml").read_bytes()
+SEED_YAML = (committed() / "data" / "documents" / f"{SEED}.yaml").read_bytes()
+SEED_TEXT = (committed() / "data" / "documents" / f"{SEED}.txt").read_bytes()
+ENTITIES = (committed() / "data" / "entities.yaml").read_bytes()
 TURTLE = (ROOT / "tests" / "fixtures" / "new-seizure.ttl").read_bytes()
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from kgbuild.cli import main
 from kgbuild.pipeline import publish
 from kgbuild.project import Project
-from tests.conftest import ROOT
+from tests.conftest import committed
 from tests.test_build import copy_project
 
 DUMPS = {
@@ -136,7 +136,9 @@ def test_sha256sum_check_passes(release: Path) -> None:
 def test_full_texts_stay_out_but_their_hashes_are_in(release: Path) -> None:
     dump = (release / "kgbuild.nt").read_text(encoding="utf-8")
     assert "> <https://w3id.org/kgbuild/ontology#text> " not in dump
-    texts = {p.read_text(encoding="utf-8") for p in (ROOT / "data" / "documents").glob("*.txt")}
+    texts = {
+        p.read_text(encoding="utf-8") for p in (committed() / "data" / "documents").glob("*.txt")
+    }
     literals = {
         q.object.value
         for q in pyoxigraph.parse(path=str(release / "kgbuild.nq"))
@@ -191,7 +193,15 @@ def test_failed_publish_keeps_the_previous_release(tmp_path: Path) -> None:
 def test_publish_command_reports_what_it_wrote(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["publish", "--project", str(ROOT), "--out", str(tmp_path / "r"), "--issued", "2026-11-23"],
+        [
+            "publish",
+            "--project",
+            str(committed()),
+            "--out",
+            str(tmp_path / "r"),
+            "--issued",
+            "2026-11-23",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "resource pages" in result.output

@@ -21,7 +21,7 @@ from kgbuild.cli import main
 from kgbuild.pipeline import BuildResult
 from kgbuild.release.push import BearerAuth, credentials, graphs_of, push
 from kgbuild.release.serve import free_port, oxigraph_binary
-from tests.conftest import ROOT
+from tests.conftest import committed
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_push_command_reports_each_graph(built: tuple[BuildResult, Path], oxigra
         [
             "push",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--dist",
             str(built[1]),
             "--endpoint",
@@ -224,7 +224,7 @@ def test_push_sends_credentials_only_when_asked_in_the_scheme_asked_for(
 def test_unknown_auth_scheme_is_exit_2(built: tuple[BuildResult, Path]) -> None:
     result = CliRunner().invoke(
         main,
-        ["push", "--project", str(ROOT), "--dist", str(built[1]), "--endpoint", "http://x/"],
+        ["push", "--project", str(committed()), "--dist", str(built[1]), "--endpoint", "http://x/"],
         env={"KGBUILD_PUSH_AUTH": "kerberos", "KGBUILD_PUSH_USER": "kg"},
     )
     assert result.exit_code == 2
@@ -244,7 +244,7 @@ def test_unreachable_store_is_exit_3(built: tuple[BuildResult, Path]) -> None:
         [
             "push",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--dist",
             str(built[1]),
             "--endpoint",

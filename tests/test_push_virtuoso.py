@@ -15,7 +15,7 @@ from requests.auth import HTTPDigestAuth
 from kgbuild.cli import main
 from kgbuild.pipeline import BuildResult
 from kgbuild.release.push import graphs_of
-from tests.conftest import ROOT
+from tests.conftest import committed
 
 pytestmark = pytest.mark.slow
 ENTITIES = "https://w3id.org/kgbuild/id/graph/entities"
@@ -34,7 +34,15 @@ def push(virtuoso: Virtuoso, dist: Path, **env: str | None) -> Result:
     }
     return CliRunner().invoke(
         main,
-        ["push", "--project", str(ROOT), "--dist", str(dist), "--endpoint", virtuoso.graph_store],
+        [
+            "push",
+            "--project",
+            str(committed()),
+            "--dist",
+            str(dist),
+            "--endpoint",
+            virtuoso.graph_store,
+        ],
         env=environment,
     )
 

@@ -17,7 +17,7 @@ from kgbuild.graph.query import run_query, saved_queries
 from kgbuild.graph.store import open_store
 from kgbuild.pipeline import BuildResult
 from kgbuild.project import Project
-from tests.conftest import ROOT
+from tests.conftest import committed
 
 DOC0, DOC1, DOC2, DOC3 = (
     "000_465a521d4ac3798f",
@@ -34,7 +34,7 @@ def store(built: tuple[BuildResult, Path]) -> pyoxigraph.Store:
 
 
 def saved(store: pyoxigraph.Store, name: str, **params: str) -> list[dict[str, str]]:
-    query = next(q for q in saved_queries(ROOT / "queries") if q.name == name)
+    query = next(q for q in saved_queries(committed() / "queries") if q.name == name)
     bindings = {**query.params, **params}
     return run_query(store, query.text, base=ID, params=bindings).records()
 
@@ -45,7 +45,7 @@ def local(iri: str) -> str:
 
 def cli(built: tuple[BuildResult, Path], *args: str, stdin: str | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["query", "--project", str(ROOT), "--dist", str(built[1]), *args], input=stdin
+        main, ["query", "--project", str(committed()), "--dist", str(built[1]), *args], input=stdin
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
@@ -55,7 +55,7 @@ def cli(built: tuple[BuildResult, Path], *args: str, stdin: str | None = None) -
 
 
 def test_every_saved_query_has_a_header() -> None:
-    queries = saved_queries(ROOT / "queries")
+    queries = saved_queries(committed() / "queries")
     assert {q.name for q in queries} >= {
         "timeline",
         "seizures",
@@ -186,7 +186,7 @@ def test_evidence_gives_quotes_offsets_and_sentences(store: pyoxigraph.Store) ->
     rows = saved(store, "evidence")
     assert {r["source"] for r in rows} == {DOC0, DOC1, DOC2}
     for row in rows:
-        text = (ROOT / "data" / "documents" / f"{row['source']}.txt").read_text("utf-8")
+        text = (committed() / "data" / "documents" / f"{row['source']}.txt").read_text("utf-8")
         assert text[int(row["start"]) : int(row["end"])] == row["quote"]
         assert row["quote"] in row["sentence"] and row["sentence"] in text
     gasic = saved(store, "evidence", resource="person:bratislav-gasic")
@@ -206,7 +206,7 @@ def test_statements_who_said_what_to_whom(store: pyoxigraph.Store) -> None:
 def test_source_view_is_the_documents_own_graph(
     store: pyoxigraph.Store, built: tuple[BuildResult, Path]
 ) -> None:
-    query = next(q for q in saved_queries(ROOT / "queries") if q.name == "source-view")
+    query = next(q for q in saved_queries(committed() / "queries") if q.name == "source-view")
     outcome = run_query(store, query.text, base=ID, params=query.params)
     triples = {str(t) for t in outcome.triples}
     expected = {
@@ -233,7 +233,7 @@ def test_list_shows_every_saved_question(built: tuple[BuildResult, Path]) -> Non
     code, output = cli(built, "--list")
     assert code == 0
     assert "timeline" in output and "Timeline of events" in output
-    assert len(output.strip().splitlines()) == len(saved_queries(ROOT / "queries"))
+    assert len(output.strip().splitlines()) == len(saved_queries(committed() / "queries"))
 
 
 def test_table_shortens_iris_to_prefixed_names(built: tuple[BuildResult, Path]) -> None:
@@ -322,7 +322,7 @@ def test_unknown_saved_query_and_format_exit_2(built: tuple[BuildResult, Path]) 
 
 def test_nothing_built_says_how_to_build(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        main, ["query", "--project", str(ROOT), "--dist", str(tmp_path), "timeline"]
+        main, ["query", "--project", str(committed()), "--dist", str(tmp_path), "timeline"]
     )
     assert result.exit_code == 2
     assert "nothing is built" in result.output and "kgbuild build" in result.output
@@ -442,13 +442,13 @@ def test_show_binds_the_defaults_and_the_params(built: tuple[BuildResult, Path])
     assert "place/serbia>" not in border
     _, people = cli(built, "people", "--show", "--param", "person=person:dejan-lukovic")
     assert "VALUES ?person { <https://w3id.org/kgbuild/id/person/dejan-lukovic> }" in people
-    assert kgbuild.query_text(ROOT, "place") == default
+    assert kgbuild.query_text(committed(), "place") == default
 
 
 def test_show_needs_no_build_and_keeps_the_users_prefixes(tmp_path: Path) -> None:
     text = "PREFIX kg: <urn:other#>\nSELECT ?s WHERE { ?s a kg:Person ; rdfs:label ?l }"
     result = CliRunner().invoke(
-        main, ["query", "--project", str(ROOT), "--dist", str(tmp_path), text, "--show"]
+        main, ["query", "--project", str(committed()), "--dist", str(tmp_path), text, "--show"]
     )
     assert result.exit_code == 0, result.output
     assert result.output == "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + text + "\n"
@@ -463,11 +463,13 @@ def test_syntax_errors_count_lines_of_the_query_as_written(
     assert code == 2 and "line 4, column" in output
 
 
-@pytest.mark.parametrize("saved_query", saved_queries(ROOT / "queries"), ids=lambda q: q.name)
+@pytest.mark.parametrize(
+    "saved_query", saved_queries(committed() / "queries"), ids=lambda q: q.name
+)
 def test_every_saved_question_parses_without_kgbuild(saved_query: object) -> None:
     """The shown text is a complete SPARQL 1.1 query for pyoxigraph and rdflib alike."""
     from rdflib.plugins.sparql import prepareQuery
 
-    text = kgbuild.query_text(ROOT, saved_query.name)
+    text = kgbuild.query_text(committed(), saved_query.name)
     pyoxigraph.Store().query(text)
     prepareQuery(text)

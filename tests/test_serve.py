@@ -19,7 +19,7 @@ import pytest
 
 from kgbuild.pipeline import BuildResult
 from kgbuild.release.serve import Limits, Server, preferred
-from tests.conftest import ROOT
+from tests.conftest import committed
 
 XML = pyoxigraph.QueryResultsFormat.XML
 SELECT = (
@@ -208,7 +208,7 @@ def test_command_starts_and_stops_cleanly(built: tuple[BuildResult, Path], relea
             "kgbuild.cli",
             "serve",
             "--project",
-            str(ROOT),
+            str(committed()),
             "--dist",
             str(built[1]),
             "--release",

@@ -30,6 +30,8 @@ import pytest
 from rdflib import RDF, RDFS, SH, Graph, Namespace, URIRef
 from rdflib.term import Node
 
+from tests.conftest import committed_copy
+
 REPO = Path(__file__).resolve().parent.parent
 CASES_DIR = REPO / "tests" / "shapes"
 CASES = sorted(CASES_DIR.glob("*.ttl"))
@@ -365,15 +367,13 @@ def test_fast_validator_gives_pyshacls_results_on_shape_case(
 
 def test_fast_validator_refuses_paths_longer_than_one_step(tmp_path: Path) -> None:
     """The fast validator looks one step around each node: a longer path is refused."""
-    import shutil
 
     from kgbuild.errors import InputError
     from kgbuild.project import Project
     from kgbuild.validation.engine import validate_quads
     from kgbuild.validation.newdata import schema_quads as read_schema
 
-    for folder in ("ontology", "shapes", "data"):
-        shutil.copytree(REPO / folder, tmp_path / folder)
+    committed_copy(tmp_path)
     shapes = tmp_path / "shapes" / "kgbuild-shapes.ttl"
     shapes.write_text(
         shapes.read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kgbuild.cli import main
 from kgbuild.pipeline import BuildResult
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed
 
 FIXTURE = ROOT / "tests" / "fixtures" / "new-seizure.ttl"
 DOC1 = "001_a3f3df6d3b25658d"
@@ -19,7 +19,7 @@ DOC1 = "001_a3f3df6d3b25658d"
 
 def validate(built: tuple[BuildResult, Path], *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["validate", "--project", str(ROOT), "--dist", str(built[1]), *args]
+        main, ["validate", "--project", str(committed()), "--dist", str(built[1]), *args]
     )
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
@@ -107,7 +107,7 @@ def test_only_problems_the_new_data_causes_are_reported(built: tuple[BuildResult
 
 
 def test_curated_document_file_validates(built: tuple[BuildResult, Path]) -> None:
-    code, output = validate(built, str(ROOT / "data" / "documents" / f"{DOC1}.yaml"))
+    code, output = validate(built, str(committed() / "data" / "documents" / f"{DOC1}.yaml"))
     assert code == 0, output
 
 
