@@ -8,19 +8,22 @@ The front door (each function takes the project folder first)::
     for row in kgbuild.query(".", "disagreements").records():
         print(row["event"], row["figureA"], row["figureB"])
 
-``build``, ``query`` (and ``query_text``, the SPARQL it runs), ``validate``, ``publish``,
-``push``, ``draft`` and ``review`` are defined in kgbuild.pipeline, the one module that runs
+``build``, ``query`` (and ``query_page``, one page and the total; ``ask``, what `kgbuild
+query` prints; ``query_text``, the SPARQL it runs), ``validate``, ``publish``, ``push``,
+``draft`` and ``review`` are defined in kgbuild.pipeline, the one module that runs
 the stages in order.
 """
 
 __version__ = "0.1.0"
 
 from kgbuild.pipeline import (
+    ask,
     build,
     draft,
     publish,
     push,
     query,
+    query_page,
     query_text,
     review,
     validate,
@@ -28,11 +31,13 @@ from kgbuild.pipeline import (
 
 __all__ = [
     "__version__",
+    "ask",
     "build",
     "draft",
     "publish",
     "push",
     "query",
+    "query_page",
     "query_text",
     "review",
     "validate",

@@ -26,6 +26,18 @@ class KGBuildError(Exception):
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  fix: {self.hint}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (message, hint, location, result ...), whatever the subclass's
+        constructor takes: a worker process's error is re-raised as the same object."""
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[KGBuildError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 @dataclass(frozen=True)
 class Location:
@@ -72,6 +84,33 @@ class ValidationFailed(KGBuildError):
     """
 
     exit_code = EXIT_VIOLATIONS
+
+    def __init__(self, message: str, *, hint: str | None = None, result: Any = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
+
+
+class QueryError(KGBuildError):
+    """A query that cannot run: syntax error, unknown saved query, bad format (exit 2)."""
+
+
+class NotBuilt(KGBuildError):
+    """There is no built dataset to query yet (exit 2)."""
+
+
+class LocalityError(KGBuildError):
+    """A saved question's ``# key:`` names a variable that cannot be its key (exit 2)."""
+
+
+class ServeError(KGBuildError):
+    """The server cannot start (exit 2)."""
+
+
+class PushError(KGBuildError):
+    """The store refused or did not take the data (exit 3); ``result``: what was sent and
+    what the store holds, when the counts were read back."""
+
+    exit_code = EXIT_OUTPUT
 
     def __init__(self, message: str, *, hint: str | None = None, result: Any = None) -> None:
         super().__init__(message, hint=hint)

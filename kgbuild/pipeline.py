@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ import pyoxigraph
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
 from kgbuild.cache import Cache, digest
 from kgbuild.errors import InputError, OutputError, ValidationFailed
-from kgbuild.graph.answers import write_answers
+from kgbuild.graph.answers import materialise
 from kgbuild.graph.assemble import (
     Assembly,
     assemble,
@@ -32,29 +31,17 @@ from kgbuild.graph.assemble import (
     reading_fingerprint,
 )
 from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
-from kgbuild.graph.reasoning import (
-    Schema,
-    graph_entailments,
-    load_inferred,
-    project_schema,
-    update_inferred,
-)
-from kgbuild.graph.state import BuildState, load_state, save_state
-from kgbuild.graph.store import (
-    INCREMENTAL_SHARE,
-    STORE_DIR,
-    apply_changes,
-    copy_previous,
-    load_fresh,
-    merged_ntriples,
-    merged_size,
-    write_digests,
-)
+from kgbuild.graph.query import DEFAULT_PAGE
+from kgbuild.graph.reasoning import Schema, graph_entailments, load_inferred, project_schema
+from kgbuild.graph.store import STORE_DIR, load_fresh, merged_ntriples, merged_size, write_digests
+from kgbuild.graph.stored import ANSWERS_DIR
+from kgbuild.incremental.answers import KeptAnswers
+from kgbuild.incremental.state import BuildState, load_state, save_state
+from kgbuild.incremental.update import chunk_digests, last_report, update
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
-from kgbuild.validation.engine import validate_quads, validate_then
-from kgbuild.validation.incremental import revalidate
+from kgbuild.validation.engine import Engine, validate_dataset, validate_quads
 from kgbuild.validation.report import ValidationReport
 
 if TYPE_CHECKING:  # loaded by the calls that need them, not by `import kgbuild`
@@ -119,19 +106,11 @@ def _failed(result: BuildResult, started: float, cache: Cache) -> ValidationFail
 
 
 def _in_memory(
-    project: Project,
-    assembly: Assembly,
-    engine: str,
+    project: Project, assembly: Assembly, engine: Engine
 ) -> tuple[ValidationReport, int]:
     """Validate the whole dataset without a store on disk; the number of distinct triples."""
     nquads = assembly.nquads
-    report = validate_quads(
-        assembly.quads if engine == "pyshacl" else [],
-        project,
-        assembly.locations,
-        engine=engine,
-        data_nquads=nquads,
-    )
+    report = validate_quads([], project, assembly.locations, engine=engine, data_nquads=nquads)
     return report, len(set(merged_ntriples(nquads).splitlines()))
 
 
@@ -143,14 +122,14 @@ def build(
     max_bytes: int = DEFAULT_MAX_BYTES,
     workers: int = 2,
     use_cache: bool = True,
-    engine: str = "fast",
+    engine: str | Engine = Engine.FAST,
     progress: ProgressCallback | None = None,
     merged: bool = False,
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the outputs to ``out_dir``.
 
     A build into a folder that holds an earlier build redoes only what changed since (see
-    graph/state.py): unchanged documents are not read again, the store is updated graph by
+    kgbuild/incremental/): unchanged documents are not read again, the store is updated graph by
     graph, and the inferred graph and the validation report are redone around the changed
     triples only; the outputs are byte for byte those of a clean build. Without that state,
     documents whose inputs are unchanged still come from the cache (see cache_folder);
@@ -188,12 +167,13 @@ def _build(
     max_bytes: int,
     workers: int,
     use_cache: bool,
-    engine: str,
+    engine: str | Engine,
     progress: ProgressCallback | None,
     merged: bool,
 ) -> BuildResult:
     started = time.perf_counter()
     project = _project(project)
+    engine = Engine.of(engine, project)
     out = out_dir or project.dist_dir
     cache = Cache(cache_folder(out) if write and use_cache else None)
     schema = project_schema(project, ontology_chunk(project), cache)
@@ -252,72 +232,36 @@ def _build_into(
     state: BuildState | None,
     schema: Schema,
     cache: Cache,
-    engine: str,
+    engine: Engine,
     progress: ProgressCallback | None,
 ) -> BuildResult:
-    """Make the store of ``generation`` and validate: around the changes since ``state``
-    when there is one and it changed little, else from scratch."""
+    """Make the store of ``generation`` and validate: by updating the last build's when it
+    can (kgbuild.incremental), else from scratch."""
     documents = len(assembly.documents)
-    changed: dict[str, tuple[bytes, bytes]] = {}
-    digests: dict[str, str] = {}
-    for name, chunk in assembly.chunks.items():
-        if state is not None and name in assembly.kept and name in state.digests:
-            digests[name] = state.digests[name]  # the same bytes, by construction
-            continue
-        old = bytes(state.chunk(name)) if state is not None and name in state.spans else b""
-        new = bytes(chunk)  # bytes compare with memcmp; memoryviews element by element
-        if state is not None and old == new and name in state.digests:
-            digests[name] = state.digests[name]
-            continue
-        digests[name] = hashlib.sha256(new).hexdigest()
-        if state is not None:
-            changed[name] = (old, new)
-    if state is not None:
-        for name in state.spans.keys() - assembly.chunks.keys():
-            changed[name] = (bytes(state.chunk(name)), b"")
+    digests, changed = chunk_digests(assembly, state)
     target = generation / STORE_DIR
-    store = None
-    if state is not None and len(changed) <= INCREMENTAL_SHARE * len(assembly.chunks):
-        store = copy_previous(state.folder, target)
     report(progress, "validating", 0, documents)
-    if store is not None and state is not None:
-        changes = apply_changes(store, changed, {project.graph_iri("inferred")})
-        touched = changes.named_nodes()
-        update_inferred(store, touched, schema, project)
-        nodes: set[str] | None = {n.value for n in touched if isinstance(n, pyoxigraph.NamedNode)}
-        if changed:
-            cache.did("graphs reasoned", len(changed))
-            cache.did("store graphs replaced", len(changed))
-        triples = state.triples + len(changes.merged_added) - len(changes.merged_removed)
-        if engine == "pyshacl":
-            checked = _whole(project, assembly, store, engine)
-        else:
-            checked, redone = revalidate(
-                store, state.problems, changes, project, assembly.locations, engine
-            )
-            if redone:
-                cache.did("nodes validated", redone)
+    updated = update(state, changed, assembly, target, project, schema, engine, cache)
+    if updated is not None:
+        store, checked, triples, nodes = (
+            updated.store,
+            updated.report,
+            updated.triples,
+            updated.nodes,
+        )
     else:
-        nodes = None  # everything is new: the stored answers are made from scratch
 
         def make_store() -> pyoxigraph.Store:
             merged_nt = merged_ntriples(assembly.nquads)
             store = load_fresh(target, assembly.nquads, merged_nt)
-            load_inferred(
-                store,
-                graph_entailments(assembly.chunks, schema, project, cache, assembly.entailed),
-                schema,
-                project.graph_iri("inferred"),
-                merged_nt,
-            )
+            entailed = graph_entailments(assembly.chunks, schema, project, cache, assembly.entailed)
+            load_inferred(store, entailed, schema, project.graph_iri("inferred"), merged_nt)
             return store
 
-        if engine == "pyshacl":
-            store = make_store()
-            checked = _whole(project, assembly, store, engine)
-        else:
-            checked, store = validate_then(assembly.nquads, project, assembly.locations, make_store)
-        triples = merged_size(store)
+        checked, store = validate_dataset(
+            engine, project, assembly.nquads, assembly.locations, make_store
+        )
+        triples, nodes = merged_size(store), None  # nodes None: answers made from scratch
     store.flush()
     del store
     report(progress, "validating", documents, documents)
@@ -325,20 +269,6 @@ def _build_into(
     result.changed_nodes = nodes
     result.previous = state.folder if state is not None else None
     return result
-
-
-def _whole(
-    project: Project, assembly: Assembly, store: pyoxigraph.Store, engine: str
-) -> ValidationReport:
-    """Validate everything: core constraints over the N-Quads, SPARQL ones in ``store``."""
-    return validate_quads(
-        assembly.quads if engine == "pyshacl" else [],
-        project,
-        assembly.locations,
-        engine=engine,
-        store=store,
-        data_nquads=assembly.nquads,
-    )
 
 
 def _write_outputs(
@@ -375,13 +305,9 @@ def _write_outputs(
         result.digests,
     )
     written.append(generation / STORE_DIR)
-    written += write_answers(
-        generation / STORE_DIR,
-        project,
-        generation,
-        result.previous if result.changed_nodes is not None else None,
-        result.changed_nodes,
-    )
+    keeper = KeptAnswers(project, result.previous, result.changed_nodes)
+    materialise(generation / STORE_DIR, project, generation, keeper)
+    written.append(generation / ANSWERS_DIR)
     point(out / CURRENT, generation)  # the commit
     link_outputs(out, generation, [path.name for path in written])
     for name in MERGED_FILES:  # links to merged dumps this build did not write
@@ -417,6 +343,7 @@ def publish(
     from kgbuild.release.publish import DEFAULT_URL, write_release
 
     project = _project(project)
+    engine = Engine.of(engine, project)
     info = read_release_info(project)
     built = dist or project.dist_dir
     cache = Cache(cache_folder(built))
@@ -424,9 +351,8 @@ def publish(
     assembly = assemble(project, max_bytes, cache, workers, progress, state)
     documents = len(assembly.documents)
     report(progress, "validating", 0, documents)
-    if state is not None and engine != "pyshacl" and _unchanged(assembly, state):
-        checked = ValidationReport(problems=state.problems, base=project.base)
-    else:  # the inputs changed since the build (or there is none): validate them all
+    checked = last_report(assembly, state, engine, project)
+    if checked is None:  # the inputs changed since the build (or there is none): validate
         checked, _ = _in_memory(project, assembly, engine)
     report(progress, "validating", documents, documents)
     if not checked.conforms:
@@ -447,14 +373,6 @@ def publish(
         include_drafts=include_drafts,
         issued=issued,
         progress=progress,
-    )
-
-
-def _unchanged(assembly: Assembly, state: BuildState) -> bool:
-    """True if ``assembly`` has exactly the graphs the build of ``state`` wrote."""
-    return state.spans.keys() == assembly.chunks.keys() and all(
-        name in assembly.kept or bytes(state.chunk(name)) == bytes(chunk)
-        for name, chunk in assembly.chunks.items()
     )
 
 
@@ -498,7 +416,7 @@ def query_page(
     dist: Path | None = None,
     reason: bool = False,
     params: dict[str, str] | None = None,
-    limit: int | None = 100,
+    limit: int | None = DEFAULT_PAGE,
     offset: int = 0,
     read: bool = True,
 ) -> Page | Outcome:
@@ -532,6 +450,34 @@ def query_page(
         offset=offset,
         read=read,
     )
+
+
+def ask(
+    project: Project | str | Path,
+    text: str | None,
+    *,
+    dist: Path | None = None,
+    reason: bool = False,
+    params: dict[str, str] | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    page: int | None = None,
+    every: bool = False,
+    read: bool = True,
+) -> tuple[Outcome, str | None]:
+    """What `kgbuild query` answers: the outcome, and the note on the page when the answer is
+    a page of a longer one ("rows 1-100 of 11,803; ..."). A saved question is answered by the
+    page (its first DEFAULT_PAGE rows unless ``limit``, ``offset``, ``page`` or ``every`` say
+    otherwise; graph/query.py page_window), other SPARQL whole unless a page is asked for."""
+    from kgbuild.graph.query import Page, by_the_page, page_window
+
+    if not by_the_page(text, limit, offset, page, every):
+        return query(project, text, dist=dist, reason=reason, params=params), None
+    size, start = page_window(limit, offset, page, every)
+    answer = query_page(
+        project, text, dist=dist, reason=reason, params=params, limit=size, offset=start, read=read
+    )
+    return (answer.outcome, answer.note()) if isinstance(answer, Page) else (answer, None)
 
 
 def query_text(

@@ -1,6 +1,6 @@
-"""The saved questions' answers that each build writes beside its store (graph/answers.py):
-the rows the questions give, pages read from them, and answers kept up to date per key that are
-byte for byte the answers computed from scratch."""
+"""The saved questions' answers that each build writes beside its store (graph/answers.py,
+incremental/answers.py): the rows the questions give, pages read from them, and answers kept
+up to date per key that are byte for byte the answers computed from scratch."""
 
 from __future__ import annotations
 
@@ -11,16 +11,17 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from answers import changed_nodes
 from click.testing import CliRunner
 
 from kgbuild.cli import main
 from kgbuild.graph.answers import materialise, ordered
-from kgbuild.graph.changes import changed_nodes
-from kgbuild.graph.locality import LocalityError, affected_keys, derive
 from kgbuild.graph.query import Page, bound_text, saved_queries, standalone_text
-from kgbuild.graph.restrict import restrict
 from kgbuild.graph.store import NotBuilt
 from kgbuild.graph.stored import ANSWERS_DIR, stored_answers
+from kgbuild.incremental.answers import KeptAnswers
+from kgbuild.incremental.locality import LocalityError, affected_keys, derive
+from kgbuild.incremental.restrict import restrict
 from kgbuild.pipeline import BuildResult, build, query_page
 from kgbuild.project import Project
 from tests.conftest import committed, committed_copy
@@ -43,7 +44,7 @@ def live(store: pyoxigraph.Store, name: str) -> bytes:
 
 def canonical(name: str, data: bytes) -> list[list[object]]:
     """The rows, with the parts of each GROUP_CONCAT as a set (SPARQL leaves their order
-    open; graph/answers.py says why a stored answer may list them in another order)."""
+    open; incremental/answers.py says why a stored answer may list them in another order)."""
     concat = {var: sep for sep, var in _CONCAT.findall(SAVED[name].text)}
     solutions = pyoxigraph.parse_query_results(data, format=TSV)
     names = [v.value for v in solutions.variables]
@@ -115,8 +116,8 @@ def test_answers_per_key_do_not_depend_on_which_keys_are_asked_together(
 ) -> None:
     generation = (built[1] / ".current").resolve()
     project = Project.at(committed(), ID)
-    materialise(generation / "store", project, tmp_path / "one", batch=1)
-    materialise(generation / "store", project, tmp_path / "many", batch=1000)
+    materialise(generation / "store", project, tmp_path / "one", KeptAnswers(project, batch=1))
+    materialise(generation / "store", project, tmp_path / "many", KeptAnswers(project, batch=1000))
     assert stored(tmp_path / "one") == stored(tmp_path / "many")
 
 
@@ -331,9 +332,8 @@ def rebuilt_as_from_scratch(project: Project, out: Path, clean: Path) -> list[st
     generation = (out / ".current").resolve()
     check = out.parent / f"{out.name}-check"
     shutil.rmtree(check, ignore_errors=True)
-    done = materialise(
-        generation / "store", project, check, before, changed_nodes(before, generation)
-    )
+    keeper = KeptAnswers(project, before, changed_nodes(before, generation))
+    done = materialise(generation / "store", project, check, keeper)
     assert stored(check) == stored(out)
     return sorted(f"{a.name} {a.how}" for a in done)
 

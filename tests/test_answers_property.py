@@ -2,7 +2,7 @@
 figures, places, labels in data/entities.yaml), every saved question's stored answer is the
 answer the question gives live, byte for byte, rows and GROUP_CONCAT parts in the same order.
 Among the questions are two that this test writes, with no header: what they read is found
-from their SPARQL (graph/locality.py), as for a question a maintainer adds tomorrow."""
+from their SPARQL (incremental/locality.py), as for a question a maintainer adds tomorrow."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgbuild.graph.answers import GLOBAL_GRAPHS
-from kgbuild.graph.locality import derive
 from kgbuild.graph.query import bound_text, saved_queries, split_select, standalone_text
 from kgbuild.graph.stored import ANSWERS_DIR
+from kgbuild.incremental.answers import GLOBAL_GRAPHS
+from kgbuild.incremental.locality import derive
 from kgbuild.pipeline import build
 from kgbuild.project import Project
 from tests.conftest import committed

@@ -304,3 +304,20 @@ def test_a_byte_identical_copy_under_a_new_id_is_a_source_of_its_own(tmp_path: P
     source = pyoxigraph.NamedNode(project.source_iri("000099"))
     assert list(store.quads_for_pattern(source, None, None, graph))
     assert copied.counts["sources"] == 7
+
+
+def test_a_bad_document_read_in_a_worker_process_is_reported_as_itself(tmp_path: Path) -> None:
+    """More than 50 documents to read are read by worker processes; the first bad one in the
+    documents' order is raised as the error the worker met: type, file, line and hint."""
+    from corpus import generate
+
+    from kgbuild.errors import InputError
+
+    corpus = generate(Project.at(committed()), tmp_path / "corpus", 60, seed=2)
+    for doc in ("000041", "000017"):
+        path = corpus / "data" / "documents" / f"{doc}.yaml"
+        path.write_text(path.read_text().replace("  participant:", "  participnt:", 1))
+    with pytest.raises(InputError) as raised:
+        build(Project.at(corpus), workers=2, use_cache=False)
+    assert raised.value.where.path.name == "000017.yaml"
+    assert raised.value.where.line is not None and "participnt" in str(raised.value)

@@ -29,6 +29,17 @@ def test_command_help_text_is_wrapped_without_stray_indentation(name: str) -> No
 
 
 @pytest.mark.parametrize("name", COMMANDS)
+def test_command_help_lists_the_exit_codes_it_can_return(name: str) -> None:
+    output = CliRunner().invoke(main, [name, "--help"]).output
+    assert output.count("Exit codes:") == 1
+    codes = output.split("Exit codes:")[1].split("Options:")[0]
+    listed = {int(line.split()[0]) for line in codes.splitlines() if line.strip()}
+    assert {0, 4} <= listed
+    # only the commands that validate the shapes can fail on them; only query's ASK says 1
+    assert (1 in listed) == (name in ("build", "validate", "publish", "query")), listed
+
+
+@pytest.mark.parametrize("name", COMMANDS)
 def test_command_is_in_the_readme(name: str) -> None:
     assert f"kgbuild {name}" in (ROOT / "README.md").read_text(encoding="utf-8")
 

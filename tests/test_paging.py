@@ -129,3 +129,23 @@ def test_readme_documents_paging() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for option in ("--limit", "--offset", "--page", "--all"):
         assert option in readme
+
+
+def test_one_paging_rule_for_the_command_and_the_server() -> None:
+    """`kgbuild query` and /questions read --limit/--offset/--page/--all by the same rule."""
+    from kgbuild.graph.query import DEFAULT_PAGE, page_window
+    from kgbuild.release.questions import paging
+
+    cases = [
+        ({}, (DEFAULT_PAGE, 0)),
+        ({"limit": 10}, (10, 0)),
+        ({"limit": 10, "page": 3}, (10, 20)),
+        ({"page": 2}, (DEFAULT_PAGE, DEFAULT_PAGE)),
+        ({"limit": 10, "offset": 5, "page": 3}, (10, 5)),
+        ({"limit": 10, "every": True}, (None, 0)),
+    ]
+    for asked, window in cases:
+        assert page_window(**asked) == window, asked
+        query = {("all" if k == "every" else k): [str(v)] for k, v in asked.items()}
+        got = paging(query)
+        assert (got.limit, got.offset) == window, asked

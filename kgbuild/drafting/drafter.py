@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from kgbuild.project import Project
@@ -18,12 +17,11 @@ from .lexicon import available, load_words
 from .lexicon import load as load_lexicon
 from .model import ORG, PERSON, PLACE, Draft, Entity
 from .names import NameFinder
+from .naming import Naming
 from .numbers import FigureFinder, measure_words
 from .phrases import PhraseFinder
-from .text import View, fold, sentences, slug, tokens
+from .text import View, fold, sentences, tokens
 from .world import world_names
-
-PREFIX = {PERSON: "person", ORG: "org", PLACE: "place"}
 
 
 class Drafter:
@@ -152,182 +150,21 @@ class Drafter:
         spans: list[Any],
         fixed: list[tuple[tuple[int, int], str, str]] | None = None,
     ) -> list[Entity]:
-        """The known and new names of ``text``; ``fixed``: spans that are names of a given kind
-        and type whatever their words (a dateline's city and agency)."""
+        """The known and new names of ``text``, step by step (naming.py says why in this
+        order); ``fixed``: spans that are names of a given kind and type whatever their
+        words (a dateline's city and agency)."""
         doc = self.matcher.doc(text)
-        starts = {s.start for s in spans}
-        sentence_starts = {
-            t.i for t in doc if t.idx in starts or (t.i > 0 and "\n" in doc[t.i - 1].text)
-        }
-        for t in doc:
-            if t.i == 0 or (
-                t.i > 0 and (doc[t.i - 1].text.strip() == "" and "\n" in doc[t.i - 1].text)
-            ):
-                sentence_starts.add(t.i)
-            if (
-                t.i > 0
-                and doc[t.i - 1].text in ("“", '"', "„", "–", "-")
-                and (t.i - 1) in sentence_starts
-            ):
-                sentence_starts.add(t.i)
-        by_id: dict[str, Entity] = {}
-        # new names by their folded form: the fixed spans' first, so that "BELGRADE," in a
-        # dateline and "Belgrade" later in the text are one place
-        new: dict[str, tuple[Entity, Counter[str]]] = {}
-        taken: set[int] = set()
-        places: set[int] = set()
-        place_spans: dict[int, tuple[int, str]] = {}
-        found = self.matcher.find(doc)
-        matched = {t for start, end, _ in found for t in range(start, end)}
-        for start, end, entity_id in found:
-            known = self.gazetteer.entities[entity_id]
-            if known.kind == ORG and self._tail_of_a_name(doc, start, matched):
-                continue  # "Alpha RTV" is not the RTV the dataset knows
-            entity = by_id.get(entity_id)
-            if entity is None:
-                # a name only the world's list knows is new to the dataset
-                entity = by_id[entity_id] = Entity(
-                    entity_id, known.kind, known.type, known.label, known.world
-                )
-                entity.country = known.country
-                entity.stable = known.world
-            span = doc[start:end]
-            entity.mentions.append((span.start_char, span.end_char))
-            taken.update(range(start, end))
-            if known.kind == PLACE:
-                places.update(range(start, end))
-                place_spans[start] = (end, entity_id)
-        # a country's institutions named by a common noun: "serbisk polis", "the police"
-        renamed: dict[str, str] = {}  # ids of institutions named by their words, made free
-        for hit in self.institutions.find(doc, place_spans):
-            if any(t in taken and t not in places for t in range(hit.start, hit.end)):
-                continue
-            span = doc[hit.start : hit.end]
-            entity_id = hit.id
-            if hit.new_label:  # "gränspolisen": an id of its words, unless another has it
-                if entity_id not in renamed:
-                    renamed[entity_id] = _free_id(entity_id, set(self.gazetteer.ids) | set(by_id))
-                entity_id = renamed[entity_id]
-            entity = by_id.get(entity_id)
-            if entity is None:
-                known = self.gazetteer.entities.get(entity_id)
-                label = known.label if known is not None and hit.known else hit.label or span.text
-                entity = by_id[entity_id] = Entity(entity_id, ORG, hit.type, label, not hit.known)
-                entity.stable = not hit.new_label
-            entity.mentions.append((span.start_char, span.end_char))
-            taken.update(range(hit.start, hit.end))
-            if hit.adjective:  # not the country itself
-                start, end = (
-                    doc[hit.adjective[0]].idx,
-                    doc[hit.adjective[1] - 1].idx + len(doc[hit.adjective[1] - 1].text),
-                )
-                for other in by_id.values():
-                    if (start, end) in other.mentions and other.kind == PLACE:
-                        other.mentions.remove((start, end))
-        # places named by a phrase around a country: "the border with Bulgaria", "norra Serbien"
-        phrases = [
-            p
-            for p in self.phrases.find(doc, place_spans)
-            if not any(t in taken and t not in places for t in range(p.start, p.end))
-        ]
-        # "the border with Hungary" is the Serbia–Hungary border the text names elsewhere,
-        # and "the Greek border" the "border with Greece"
-        borders = [p for p in phrases if p.type == "Border" and len(p.countries) == 2]
-        one_country: dict[frozenset[str], str] = {}
-        for phrase in sorted(phrases, key=lambda p: (-len(p.countries), p.start)):
-            span = doc[phrase.start : phrase.end]
-            entity_id = phrase.id
-            whole = next(
-                (b for b in borders if phrase.countries and phrase.countries < b.countries), None
-            )
-            if phrase.type == "Border" and whole is not None:
-                entity_id = whole.id
-            elif phrase.type == "Border" and len(phrase.countries) == 1:
-                named = {pid for _, pid in place_spans.values()}
-                entity_id = one_country.setdefault(
-                    phrase.countries,
-                    self.phrases.border_of(next(iter(phrase.countries)), named)
-                    or _free_id(entity_id, set(self.gazetteer.ids) | set(by_id)),
-                )
-            elif not phrase.known and phrase.english is None:
-                entity_id = _free_id(entity_id, set(self.gazetteer.ids) | set(by_id))
-            entity = by_id.get(entity_id)
-            if entity is None:
-                known = self.gazetteer.entities.get(entity_id)
-                label = known.label if known is not None and phrase.known else span.text
-                entity = by_id[entity_id] = Entity(
-                    entity_id, PLACE, phrase.type, label, known is None or known.world
-                )
-                entity.stable = phrase.english is not None
-            entity.mentions.append((span.start_char, span.end_char))
-            taken.update(range(phrase.start, phrase.end))
-        for entity_id in [k for k, e in by_id.items() if not e.mentions]:
-            del by_id[entity_id]
-        used_ids = set(self.gazetteer.ids) | set(by_id)
-        for (start, end), kind, type_ in fixed or []:
-            span = doc.char_span(start, end, alignment_mode="expand")
-            if span is None or taken.intersection(range(span.start, span.end)):
-                continue  # a known name: linked above
-            surface = text[start:end]
-            key = fold(surface)
-            entity_id = _free_id(f"{PREFIX[kind]}/{slug(surface)}", used_ids)
-            used_ids.add(entity_id)
-            entity = Entity(entity_id, kind, type_, surface, True, [(start, end)])
-            by_id[entity_id] = entity
-            new[key] = (entity, Counter({surface: 1}))
-            taken.update(range(span.start, span.end))
-            # the dateline's city named again in the text ("NOVI PAZAR, …" and "in Novi Pazar")
-            words = [fold(t.text) for t in span]
-            for k in range(len(doc) - len(words) + 1):
-                if k in taken or [fold(t.text) for t in doc[k : k + len(words)]] != words:
-                    continue
-                if doc[k].text[:1].isupper():
-                    again = doc[k : k + len(words)]
-                    entity.mentions.append((again.start_char, again.end_char))
-                    new[key][1][again.text] += 1
-                    taken.update(range(k, k + len(words)))
-        candidates = self.names.find(doc, sentence_starts, taken, places)
-        # mid-sentence capitalised words, to accept a sentence-initial one that recurs
-        persons: dict[str, str] = {}  # surname -> key of a new person
-        for c in sorted(candidates, key=lambda c: (-(c.end - c.start), c.start)):
-            span = doc[c.start : c.end]
-            surface = span.text
-            key = fold(surface)
-            if c.kind == PERSON and key in persons and key not in new:
-                key = persons[key]  # a surname alone ("Balidemaj", "Vujović-Ristovska")
-            if key not in new:
-                if c.kind == PERSON and len(span) == 1:
-                    continue  # a lone capitalised word next to "said": only a known surname
-                entity_id = _free_id(f"{PREFIX[c.kind]}/{slug(surface)}", used_ids)
-                used_ids.add(entity_id)
-                new[key] = (Entity(entity_id, c.kind, c.type, surface, True), Counter())
-                if c.kind == PERSON and len(span) > 1:
-                    persons[fold(span[-1].text)] = key
-                    persons[fold(span[1:].text)] = key
-            entity, forms = new[key]
-            entity.mentions.append((span.start_char, span.end_char))
-            forms[surface] += 1
-        # surnames of new people that stand alone elsewhere
-        for t in doc:
-            if t.i in taken:
-                continue
-            key = persons.get(fold(t.text))
-            if key and t.text[:1].isupper():
-                entity = new[key][0]
-                if (t.idx, t.idx + len(t.text)) not in entity.mentions and not any(
-                    s <= t.idx < e for s, e in entity.mentions
-                ):
-                    entity.mentions.append((t.idx, t.idx + len(t.text)))
-        for entity, forms in new.values():
-            if entity.kind == PERSON:  # the full name, not the surname the text repeats
-                entity.label = sorted(forms, key=lambda form: (-len(form.split()), form))[0]
-            else:
-                entity.label = sorted(
-                    forms.items(), key=lambda kv: (kv[0].isupper(), -kv[1], len(kv[0]), kv[0])
-                )[0][0]
-            by_id[entity.id] = entity
-        self._refer_back(doc, list(by_id.values()))
-        out = sorted(by_id.values(), key=lambda e: (e.new, e.mentions[0][0], e.id))
+        naming = Naming(self, doc)
+        naming.known(self._tail_of_a_name)
+        naming.institutions()
+        naming.phrases()
+        naming.fixed(text, fixed or [])
+        naming.unknown(
+            self.names.find(doc, _sentence_starts(doc, spans), naming.taken, naming.places)
+        )
+        entities = naming.labels()
+        self._refer_back(doc, entities)
+        out = sorted(entities, key=lambda e: (e.new, e.mentions[0][0], e.id))
         for e in out:
             e.mentions.sort()
         return out
@@ -358,13 +195,17 @@ class Drafter:
                 entity.mentions.append((t.idx, t.idx + len(t.text)))
 
 
-def _free_id(candidate: str, used: set[str]) -> str:
-    if candidate not in used:
-        return candidate
-    n = 2
-    while f"{candidate}-{n}" in used:
-        n += 1
-    return f"{candidate}-{n}"
+def _sentence_starts(doc: Any, spans: list[Any]) -> set[int]:
+    """The tokens that start a sentence, a line after a blank one, or a quotation or dash
+    that opens one: a capitalised word there is no evidence of a name."""
+    starts = {s.start for s in spans}
+    found = {t.i for t in doc if t.idx in starts or (t.i > 0 and "\n" in doc[t.i - 1].text)}
+    for t in doc:
+        if t.i == 0 or (doc[t.i - 1].text.strip() == "" and "\n" in doc[t.i - 1].text):
+            found.add(t.i)
+        if t.i > 0 and doc[t.i - 1].text in ("“", '"', "„", "–", "-") and (t.i - 1) in found:
+            found.add(t.i)
+    return found
 
 
 def _to_view(view: View, start: int, end: int) -> tuple[int, int]:

@@ -23,6 +23,7 @@ import pyoxigraph
 from kgbuild import __version__
 from kgbuild.cache import Cache, digest
 from kgbuild.errors import InputError, KGBuildError, Location
+from kgbuild.graph.places import PLACE_LINKS, PLACES_GRAPH, network_chunk
 from kgbuild.namespaces import KG, RDF, RDFS, VOCAB
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
@@ -37,43 +38,19 @@ from kgbuild.sources.files import (
 )
 from kgbuild.sources.records import Unit, Vocabulary
 
-PLACE_LINKS = frozenset({KG + "containedIn", KG + "near", KG + "borderOf"})
-PLACES_GRAPH = "places"  # the place network (see graph/places.py)
 DRAFT = VOCAB + "status/draft"
 
 NQ = pyoxigraph.RdfFormat.N_QUADS
 MODALITY_ACTUAL = VOCAB + "modality/actual"
+# The figures of the build summary: the instances of these classes of the ontology and of
+# every class below them (read from the ontology, so a new kind of agent or place counts).
 COUNTED = {
-    "agents": (
-        "Person",
-        "Organisation",
-        "GovernmentBody",
-        "Ministry",
-        "LawEnforcementAgency",
-        "PoliceUnit",
-        "MilitaryForce",
-        "CriminalGroup",
-        "NewsOutlet",
-        "NGO",
-        "InternationalOrganisation",
-        "PersonGroup",
-        "Country",
-    ),
-    "places": (
-        "Place",
-        "Country",
-        "Territory",
-        "Region",
-        "Municipality",
-        "Town",
-        "Area",
-        "Border",
-        "BorderCrossing",
-    ),
-    "quantities": ("ReportedQuantity",),
-    "statements": ("Statement", "Speech"),
-    "positions": ("Membership",),
-    "mentions": ("Mention",),
+    "agents": "Agent",
+    "places": "Place",
+    "quantities": "ReportedQuantity",
+    "statements": "Statement",
+    "positions": "Membership",
+    "mentions": "Mention",
 }
 
 
@@ -120,6 +97,8 @@ class Assembly:
     entailed: dict[str, set[str]] = field(default_factory=dict, repr=False)
     # graphs whose chunk is, by construction, the one the last build (``previous``) wrote
     kept: set[str] = field(default_factory=set, repr=False)
+    # each figure of COUNTED: the classes whose instances it counts (from the ontology)
+    counted: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _quads: list[pyoxigraph.Quad] | None = field(default=None, repr=False)
     _nquads: bytes | None = field(default=None, repr=False)
 
@@ -173,7 +152,7 @@ def assemble(
     """Load the ontology, vocabularies, entities and every document into one dataset.
 
     A document whose text, curated file and reading rules (context, ontology, vocabularies,
-    base, kgbuild version) are unchanged is taken from ``previous`` (graph.state.BuildState of
+    base, kgbuild version) are unchanged is taken from ``previous`` (incremental.state.BuildState of
     the last build: its chunk and summary) or from ``cache``; the others are read in
     ``workers`` processes, which also entail what ``schema`` (graph.reasoning.Schema) entails
     about each (Assembly.entailed). ``progress`` hears how many documents are done.
@@ -289,6 +268,7 @@ def assemble(
         raw_summaries=raw,
         raw_chunks=fixed,
         entailed={g: lines for g, lines in entailed.items() if g not in fixed},
+        counted={name: frozenset(below(ontology, KG + root)) for name, root in COUNTED.items()},
     )
 
 
@@ -364,8 +344,8 @@ def place_network_chunk(summaries: Iterable[Summary], project: Project) -> tuple
     """The places graph as a chunk (sorted N-Quads) and its summary, from the place links
     the other graphs' summaries list: no quad is read again."""
     name = project.graph_iri(PLACES_GRAPH)
-    lines = sorted(set().union(*(s.places for s in summaries if s.graph != name)))
-    chunk = "".join(f"{line} <{name}> .\n" for line in lines).encode()
+    lines = set().union(*(s.places for s in summaries if s.graph != name))
+    chunk = network_chunk(lines, name)
     summary = Summary(
         graph=name,
         quads=len(lines),
@@ -465,11 +445,10 @@ def _document_entries(
             job = (project, missing[start : start + 20], max_bytes, schema)
             loaded.update(_load_documents_job(job, vocabulary))
             report(progress, "reading documents", len(found) + len(loaded), total)
+    for doc_id in missing:  # in the documents' order: the first bad one is reported
+        if isinstance(loaded.get(doc_id), KGBuildError):
+            raise loaded[doc_id]  # the worker's error itself: its type, location, exit code
     for doc_id, entry in loaded.items():
-        if isinstance(entry, tuple) and entry and entry[0] == "error":
-            # read it again here, so that the error keeps its type, location and exit code
-            load_document(project, vocabulary, doc_id, max_bytes)
-            raise KGBuildError(str(entry[1]))
         chunk, summary, lines = entry
         if keys[doc_id]:
             cache.put("unit", keys[doc_id], (chunk, summary))
@@ -483,9 +462,9 @@ def _document_entries(
 def _load_documents_job(
     args: tuple[Project, list[str], int, Any], vocabulary: Vocabulary | None = None
 ) -> list[tuple[str, object]]:
-    """Read documents into (chunk, summary, entailed lines) entries (in a worker process:
-    errors come back as data); ``schema`` (args[3]): the ontology's closure, or None to
-    entail nothing."""
+    """Read documents into (chunk, summary, entailed lines) entries (in a worker process, a
+    document's error comes back as its entry: KGBuildError pickles whole); ``schema``
+    (args[3]): the ontology's closure, or None to entail nothing."""
     from kgbuild.graph.reasoning import graph_lines
 
     project, doc_ids, max_bytes, schema = args
@@ -499,8 +478,8 @@ def _load_documents_job(
         else:
             try:
                 unit = load_document(project, vocabulary, doc_id, max_bytes)
-            except KGBuildError as exc:  # errors cross the process boundary as data
-                out.append((doc_id, ("error", str(exc))))
+            except KGBuildError as exc:  # crosses the process boundary as it is
+                out.append((doc_id, exc))
                 break
         chunk, summary = unit_chunk(unit, events)
         entailed = None
@@ -512,11 +491,16 @@ def _load_documents_job(
 
 def event_classes(ontology: list[pyoxigraph.Quad]) -> set[str]:
     """kg:Event and every class below it in the ontology."""
+    return below(ontology, KG + "Event")
+
+
+def below(ontology: list[pyoxigraph.Quad], root: str) -> set[str]:
+    """``root`` and every class below it (rdfs:subClassOf) in the ontology."""
     children: dict[str, set[str]] = {}
     for q in ontology:
         if q.predicate.value == RDFS + "subClassOf":
             children.setdefault(q.object.value, set()).add(q.subject.value)
-    out, todo = set(), [KG + "Event"]
+    out, todo = set(), [root]
     while todo:
         cls = todo.pop()
         if cls not in out:
@@ -543,10 +527,10 @@ def count(assembly: Assembly, triples: int) -> dict[str, int]:
         for cls, subjects in summary.types.items():
             types.setdefault(cls, set()).update(subjects)
 
-    def instances(*local: str) -> int:
+    def instances(classes: frozenset[str]) -> int:
         found: set[str] = set()
-        for name in local:
-            found |= types.get(KG + name, set())
+        for name in classes:
+            found |= types.get(name, set())
         return len(found)
 
     figures = {
@@ -555,6 +539,6 @@ def count(assembly: Assembly, triples: int) -> dict[str, int]:
         "sources": len(assembly.documents),
         "events": len(set().union(*(s.events for s in assembly.summaries.values()))),
     }
-    figures.update({name: instances(*classes) for name, classes in COUNTED.items()})
+    figures.update({name: instances(classes) for name, classes in assembly.counted.items()})
     figures["drafts"] = sum(1 for s in assembly.summaries.values() if s.draft)
     return figures

@@ -13,34 +13,33 @@ is derived again whenever the dataset is written (build and publish), never cura
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 
 import pyoxigraph
 
-from kgbuild.graph.assemble import PLACE_LINKS, PLACES_GRAPH
+from kgbuild.namespaces import KG
 from kgbuild.project import Project
+
+PLACE_LINKS = frozenset({KG + "containedIn", KG + "near", KG + "borderOf"})
+PLACES_GRAPH = "places"
+
+
+def network_chunk(links: Iterable[str], graph: str) -> bytes:
+    """The places graph ``graph`` as sorted N-Quads, from place links written as N-Triples
+    lines without their final " ." (``<s> <p> <o>``), each once: the one way it is made."""
+    return "".join(f"{line} <{graph}> .\n" for line in sorted(set(links))).encode()
 
 
 def with_place_network(quads: list[pyoxigraph.Quad], project: Project) -> list[pyoxigraph.Quad]:
     """``quads`` (in sorted_quads order, see rdf.py) with the places graph made again from
-    the place links of the other graphs; the order is kept."""
+    the place links of the other graphs (a release leaves the drafts' graphs out, and their
+    links with them); the order is kept."""
     name = project.graph_iri(PLACES_GRAPH)
-    graph = pyoxigraph.NamedNode(name)
     others = [q for q in quads if q.graph_name.value != name]
-    links = {
-        str(t): t
-        for t in (
-            pyoxigraph.Triple(q.subject, q.predicate, q.object)
-            for q in others
-            if q.predicate.value in PLACE_LINKS
-        )
-    }
-    network = [
-        pyoxigraph.Quad(t.subject, t.predicate, t.object, graph)
-        for t in (links[key] for key in sorted(links, key=lambda k: _order(links[k])))
-    ]
-    at = bisect.bisect_right(others, str(graph), key=lambda q: str(q.graph_name))
+    links = (
+        f"{q.subject} {q.predicate} {q.object}" for q in others if q.predicate.value in PLACE_LINKS
+    )
+    network = list(pyoxigraph.parse(network_chunk(links, name), pyoxigraph.RdfFormat.N_QUADS))
+    graph = str(pyoxigraph.NamedNode(name))
+    at = bisect.bisect_right(others, graph, key=lambda q: str(q.graph_name))
     return others[:at] + network + others[at:]
-
-
-def _order(triple: pyoxigraph.Triple) -> tuple[str, str, str]:
-    return (str(triple.subject), str(triple.predicate), str(triple.object))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kgbuild.errors import KGBuildError
+from kgbuild.errors import QueryError
 from kgbuild.namespaces import prefixes, shorten
 
 SELECT_FORMATS = {
@@ -34,10 +34,6 @@ _HEADER = re.compile(r"^#\s*(title|question|answer|param|key)\s*:\s*(.*)$", re.I
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
-class QueryError(KGBuildError):
-    """A query that cannot run: syntax error, unknown saved query, bad format (exit 2)."""
-
-
 @dataclass(frozen=True)
 class SavedQuery:
     """A question kept in queries/NAME.rq, with the header that explains it."""
@@ -48,8 +44,8 @@ class SavedQuery:
     question: str
     answer: str
     params: dict[str, str] = field(default_factory=dict)
-    # "# key: ?event": the variable to keep the stored answer up to date by (graph/locality.py;
-    # by default the first projected variable that every row binds as a subject); "" if none.
+    # "# key: ?event": the variable to keep the stored answer up to date by (by default the
+    # first projected variable that every row binds as a subject: incremental/locality.py).
     key: str = ""
 
     @property
@@ -141,6 +137,22 @@ class Outcome:
             self._rows = [[t] for t in self._result]
         return [row[0] for row in self._rows]
 
+    def select_bytes(self, fmt: pyoxigraph.QueryResultsFormat) -> bytes:
+        """SELECT solutions serialized in a W3C results format (streamed, not read)."""
+        return self._result.serialize(format=fmt)  # type: ignore[attr-defined]
+
+    def keep_window(self, offset: int, limit: int | None) -> int:
+        """Read every solution, keep rows ``offset``+1 … ``offset``+``limit`` (None: to the
+        end) as ``rows``, and return how many there were: a page and its total in one run."""
+        names = self.variables
+        end = None if limit is None else offset + limit
+        rows, total = [], 0
+        for total, solution in enumerate(self._result, start=1):  # type: ignore[arg-type]
+            if total > offset and (end is None or total <= end):
+                rows.append([solution[v] for v in names])
+        self._rows = rows
+        return total
+
     def records(self) -> list[dict[str, str]]:
         """SELECT rows as {variable: value as text} (IRIs in full), for programs and tests."""
         return [
@@ -215,7 +227,7 @@ def standalone_text(text: str, base: str, params: dict[str, str] | None = None) 
                 pass  # e.g. a sub-query projects the variable: VALUES it is
         text = plain
     known = prefixes(base)
-    lexical = _LEXICAL.sub(" ", text)
+    lexical = masked(text)
     declared = {m.group(1) or "" for m in _DECLARED.finditer(lexical)}
     used = {m.group(1) or "" for m in _PREFIXED_NAME.finditer(_DECLARED.sub(" ", lexical))}
     block = "".join(
@@ -230,10 +242,6 @@ def standalone_text(text: str, base: str, params: dict[str, str] | None = None) 
     return "".join([*lines[:at], block, *lines[at:]])
 
 
-_STRINGS_AND_COMMENTS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r"|#[^\n]*"
-)
 _FROM = re.compile(r"(?<![?$:\w])FROM\s+(?:NAMED\s+)?(<[^>\s]*>|[\w-]*:[\w./-]*)", re.IGNORECASE)
 _UPDATE = re.compile(
     r"(?<![?$:\w])(LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|INSERT|DELETE|WITH)\b", re.IGNORECASE
@@ -244,7 +252,7 @@ def query_dataset(text: str, base: str, exists: Callable[[str], bool]) -> list[s
     """The graphs the query's FROM / FROM NAMED clauses name; refused unless the dataset has
     them (nothing is ever fetched: a URL there would otherwise be silently ignored)."""
     named = []
-    for match in _FROM.finditer(_STRINGS_AND_COMMENTS.sub(" ", text)):
+    for match in _FROM.finditer(masked(text, iris=False)):
         written = match.group(1)
         value = term(written, base)
         graph = value.value if isinstance(value, pyoxigraph.NamedNode) else written
@@ -261,7 +269,7 @@ def query_dataset(text: str, base: str, exists: Callable[[str], bool]) -> list[s
 
 def refuse_update(text: str) -> None:
     """Explain a query that failed to parse because it is an update (LOAD, INSERT, ...)."""
-    match = _UPDATE.search(_LEXICAL.sub(" ", text))
+    match = _UPDATE.search(masked(text))
     if match:
         raise QueryError(
             f"{match.group(1).upper()} is an update and is refused: kgbuild query is read-only "
@@ -277,16 +285,22 @@ _LEXICAL = re.compile(
 _SERVICE = re.compile(r"(?<![?$:\w])SERVICE\b", re.IGNORECASE)
 
 
-def masked(text: str) -> str:
-    """``text`` with its strings, IRIs and comments blanked out (same length, same offsets),
-    so that keywords and braces can be looked for in what is left."""
-    return _LEXICAL.sub(lambda m: " " * len(m.group(0)), text)
+def masked(text: str, *, iris: bool = True) -> str:
+    """``text`` with its strings, comments and (unless ``iris`` is False) IRIs blanked out
+    (same length, same offsets), so that keywords and braces can be looked for in what is
+    left. The one lexer of kgbuild's SPARQL handling."""
+
+    def blank(match: re.Match[str]) -> str:
+        found = match.group(0)
+        return found if not iris and found.startswith("<") else " " * len(found)
+
+    return _LEXICAL.sub(blank, text)
 
 
 def refuse_remote(text: str) -> None:
     """Refuse a query with SERVICE: queries never reach out to other endpoints (pyoxigraph and
     the Oxigraph server would fetch them). Strings, IRIs and comments are not looked at."""
-    if _SERVICE.search(_LEXICAL.sub(" ", text)):
+    if _SERVICE.search(masked(text)):
         raise QueryError(
             "SERVICE is refused: kgbuild answers from the local dataset only and never "
             "contacts another endpoint",
@@ -381,7 +395,7 @@ def serialize(outcome: Outcome, fmt: str, base: str) -> bytes:
                 f"format {fmt!r} is not one for SELECT results",
                 hint="use table, " + ", ".join(SELECT_FORMATS),
             )
-        return outcome._result.serialize(format=SELECT_FORMATS[fmt])
+        return outcome.select_bytes(SELECT_FORMATS[fmt])
     if outcome.form == "CONSTRUCT":
         if fmt not in GRAPH_FORMATS:
             raise QueryError(
@@ -416,7 +430,7 @@ def resolve(
             return path.read_text(encoding="utf-8"), None
         except (OSError, UnicodeDecodeError) as exc:
             raise QueryError(f"{arg}: cannot read the query: {exc}") from None
-    if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", arg):
+    if is_saved_name(arg):
         saved = find_saved(queries_dir, arg)
         return saved.text, saved
     return arg, None
@@ -425,6 +439,47 @@ def resolve(
 # -- answers by the page -------------------------------------------------------------------
 
 DEFAULT_PAGE = 100  # rows in the default answer of a saved question (kgbuild query NAME)
+SAVED_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a saved question's name: queries/NAME.rq
+
+
+def is_saved_name(text: str | None) -> bool:
+    """Whether ``text`` names a saved question (rather than being SPARQL or a file)."""
+    return text is not None and SAVED_NAME.fullmatch(text) is not None
+
+
+def page_window(
+    limit: int | None = None,
+    offset: int | None = None,
+    page: int | None = None,
+    every: bool = False,
+) -> tuple[int | None, int]:
+    """The rows a request asks for, as (limit, offset); limit None: every row. ``every`` (the
+    ``--all``, ``?all``) wins; else ``limit`` rows a page (DEFAULT_PAGE unless given), from
+    ``offset`` when given, else from the start of page ``page`` (from 1), else from the
+    first row. The one rule of `kgbuild query` and of `kgbuild serve`'s /questions."""
+    if every:
+        return None, 0
+    size = DEFAULT_PAGE if limit is None else limit
+    if offset is not None:
+        return size, offset
+    return size, (page - 1) * size if page else 0
+
+
+def by_the_page(
+    text: str | None,
+    limit: int | None = None,
+    offset: int | None = None,
+    page: int | None = None,
+    every: bool = False,
+) -> bool:
+    """Whether a query is answered by the page: a saved question always (its default answer
+    is the first page, or ``every`` row of the build's stored answer), other SPARQL only when
+    a page is asked for."""
+    return is_saved_name(text) or (
+        not every and (limit is not None or bool(offset) or page is not None)
+    )
+
+
 _PROLOGUE = re.compile(
     r"\A(?:\s+|#[^\n]*\n?|(?i:PREFIX)\s*[\w.-]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*"
 )
@@ -463,22 +518,22 @@ def split_select(text: str) -> tuple[str, str, str] | None:
     """A SELECT query as (prologue, query up to the end of its WHERE clause, solution
     modifiers after it), found outside strings, IRIs and comments; None if the query is no
     SELECT, or has a FROM, LIMIT, OFFSET or trailing VALUES that paging cannot extend."""
-    masked = _LEXICAL.sub(lambda m: " " * len(m.group(0)), text)
-    start = _PROLOGUE.match(masked).end()
-    if not re.match(r"SELECT\b", masked[start:], re.IGNORECASE) or _FROM.search(masked):
+    blind = masked(text)
+    start = _PROLOGUE.match(blind).end()
+    if not re.match(r"SELECT\b", blind[start:], re.IGNORECASE) or _FROM.search(blind):
         return None
     depth, end = 0, None
-    for i in range(start, len(masked)):
-        if masked[i] == "{":
+    for i in range(start, len(blind)):
+        if blind[i] == "{":
             depth += 1
-        elif masked[i] == "}":
+        elif blind[i] == "}":
             depth -= 1
             if depth == 0:
                 end = i + 1
                 break
     if end is None:
         return None
-    tail = masked[end:]
+    tail = blind[end:]
     if re.search(r"\b(LIMIT|OFFSET|VALUES)\b", tail, re.IGNORECASE):
         return None
     return text[:start], text[start:end], text[end:]
@@ -501,8 +556,8 @@ def count_text(text: str) -> str | None:
     if parts is None:
         return None
     prologue, query, tail = parts
-    masked = _LEXICAL.sub(lambda m: " " * len(m.group(0)), tail)
-    order = re.search(r"\bORDER\s+BY\b", masked, re.IGNORECASE)
+    blind = masked(tail)
+    order = re.search(r"\bORDER\s+BY\b", blind, re.IGNORECASE)
     if order:
         tail = tail[: order.start()]
     return f"{prologue}SELECT (COUNT(*) AS ?total) WHERE {{\n{{\n{query}\n{tail}\n}}\n}}\n"
@@ -553,14 +608,7 @@ def run_page(
     bound = bound_text(text, params, base)
     if read and split_select(bound) is not None:
         outcome = run_query(store, bound, base=base, reason=reason)
-        names = outcome.variables
-        end = None if limit is None else offset + limit
-        rows, total = [], 0
-        for total, solution in enumerate(outcome._result, start=1):
-            if total > offset and (end is None or total <= end):
-                rows.append([solution[v] for v in names])
-        outcome._rows = rows
-        return Page(outcome, total, offset, limit)
+        return Page(outcome, outcome.keep_window(offset, limit), offset, limit)
     paged, counted = page_text(bound, limit, offset), count_text(bound)
     if paged is None or counted is None or (limit is None and offset == 0):
         return run_query(store, bound, base=base, reason=reason)  # nothing to page: whole

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kgbuild.atomic import write_file
-from kgbuild.graph.query import Outcome, Page, QueryError, standalone_text
+from kgbuild.graph.query import DEFAULT_PAGE, Outcome, Page, QueryError, standalone_text
 
 ANSWERS_DIR = "answers"
 INDEX_FILE = "answers.json"
@@ -130,7 +130,7 @@ def answer_page(
     *,
     base: str,
     params: dict[str, str] | None = None,
-    limit: int | None = 100,
+    limit: int | None = DEFAULT_PAGE,
     offset: int = 0,
 ) -> Page | None:
     """The page of ``text`` (a saved question's text, with ``params`` bound) from the answers

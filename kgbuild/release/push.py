@@ -21,24 +21,11 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from urllib3.util.retry import Retry
 
-from kgbuild.errors import InputError, KGBuildError
+from kgbuild.errors import InputError, KGBuildError, PushError
 
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
 N_TRIPLES = "application/n-triples"
 AUTH_SCHEMES = ("basic", "digest")
-
-
-class PushError(KGBuildError):
-    """The store refused or did not take the data (exit 3); ``result``: what was sent and
-    what the store holds, when the counts were read back."""
-
-    exit_code = 3
-
-    def __init__(
-        self, message: str, *, hint: str | None = None, result: PushResult | None = None
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.result = result
 
 
 @dataclass

@@ -27,6 +27,7 @@ from kgbuild.graph.query import (
     bound_text,
     count_text,
     page_text,
+    page_window,
     standalone_text,
 )
 from kgbuild.graph.stored import Stored, stored_answers
@@ -174,12 +175,7 @@ def paging(params: dict[str, list[str]]) -> Paging:
         return value
 
     limit, offset, page = number("limit", 0), number("offset", 0), number("page", 1)
-    size = 100 if limit is None else limit
-    if "all" in params:
-        limit_, start = None, 0
-    else:
-        limit_ = size
-        start = offset if offset is not None else (page - 1) * size if page else 0
+    limit_, start = page_window(limit, offset, page, "all" in params)
     fmt = params["format"][-1] if "format" in params else None
     if fmt is not None and fmt not in RESULTS:
         raise ValueError(f"?format is one of {', '.join(RESULTS)}")

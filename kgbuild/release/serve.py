@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgbuild.errors import KGBuildError
+from kgbuild.errors import ServeError
 from kgbuild.graph.store import STORE_DIR, NotBuilt
 from kgbuild.release.questions import Refusal as _Refusal
 from kgbuild.release.questions import accepted
@@ -52,10 +52,6 @@ _FORMATS = {
     "application/ld+json": ".jsonld",
     "application/json": ".jsonld",
 }
-
-
-class ServeError(KGBuildError):
-    """The server cannot start (exit 2)."""
 
 
 @dataclass(frozen=True)

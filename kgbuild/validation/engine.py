@@ -5,6 +5,7 @@ reference engine; results become report.Problem objects mapped back to the curat
 from __future__ import annotations
 
 import dataclasses
+import enum
 import io
 import re
 from collections.abc import Callable, Iterable
@@ -127,7 +128,33 @@ def split_sparql_constraints(shapes: Any) -> tuple[Any, list[SparqlCheck]]:
     return core, checks
 
 
-ENGINES = ("fast", "pyshacl")
+class Engine(enum.StrEnum):
+    """Which SHACL engine validates: ``FAST`` (shacl-rust for the core constraints, each
+    SPARQL-based constraint as one pyoxigraph query) or ``PYSHACL``, the slow reference."""
+
+    FAST = "fast"
+    PYSHACL = "pyshacl"
+
+    @classmethod
+    def of(cls, name: str, project: Project) -> Engine:
+        """The engine named ``name``; InputError for an unknown name."""
+        try:
+            return cls(name)
+        except ValueError:
+            raise InputError(
+                project.shapes_dir,
+                f"unknown validation engine {name!r}",
+                hint="use " + " or ".join(e.value for e in cls),
+            ) from None
+
+    @property
+    def revalidates(self) -> bool:
+        """Whether a build may validate only around what changed (the reference engine always
+        validates everything)."""
+        return self is Engine.FAST
+
+
+ENGINES = tuple(e.value for e in Engine)
 
 
 ORDER_OPERATORS = {SH + "lessThan": "<", SH + "lessThanOrEquals": "<="}
@@ -179,78 +206,97 @@ def validate_quads(
     project: Project,
     locations: dict[str, Location] | None = None,
     *,
-    engine: str = "fast",
+    engine: str | Engine = Engine.FAST,
     store: pyoxigraph.Store | None = None,
     focus: set[str] | None = None,
     data_nquads: bytes | None = None,
 ) -> ValidationReport:
     """Validate the union of all graphs against the shapes, with the ontology for classes.
 
-    ``engine="fast"``: the core constraints run in shacl-rust (a SHACL engine written in Rust,
+    ``Engine.FAST``: the core constraints run in shacl-rust (a SHACL engine written in Rust,
     see core_problems) over the union of ``quads`` (or of ``data_nquads``, the same data as
     N-Quads, when the caller has it: nothing is then converted in Python); each SPARQL-based
     constraint runs once as a single query in pyoxigraph (over ``store`` when given: its
     default graph must hold the merged data, as the build's store does).
-    ``engine="pyshacl"``: everything in one pySHACL run, the reference the fast engine is
-    compared with in the tests (see README "Validation engines" for where they differ).
+    ``Engine.PYSHACL``: everything in one pySHACL run over ``quads`` (parsed from
+    ``data_nquads`` when empty), the reference the fast engine is compared with in the tests
+    (docs/building.md, "Validation engines", says where they differ).
     ``focus``: report only the problems of these resources, as `kgbuild validate` does for
     new data (the data must then hold everything the shapes look at around them).
     """
-    if engine not in ENGINES:
-        raise InputError(
-            project.shapes_dir,
-            f"unknown validation engine {engine!r}",
-            hint="use " + " or ".join(ENGINES),
-        )
-    shapes = load_shapes(project)
-    ontology_graph = f"<{project.graph_iri('ontology')}>"
-    if engine == "pyshacl":
-        ontology_quads = [q for q in quads if str(q.graph_name) == ontology_graph]
-        data_quads = [q for q in quads if str(q.graph_name) != ontology_graph]
-        rows = _pyshacl(
-            _ntriples(data_quads),
-            shapes.serialize(format="turtle"),
-            _ntriples(ontology_quads),
-            None if focus is None else sorted(focus),
-        )
-    else:
-        core, checks = split_sparql_constraints(shapes)
-        check_short_paths(core, project)
+    engine = Engine.of(engine, project)
+    if engine is Engine.FAST:
         if data_nquads is None:
             data_nquads = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS)
-        rows = core_problems(data_nquads, core, focus)
-        union = store is None
-        if store is None:  # loaded from the N-Quads: faster than adding Python objects
-            store = pyoxigraph.Store()
-            store.bulk_load(data_nquads, format=pyoxigraph.RdfFormat.N_QUADS)
-        rows += sparql_problems(store, checks + order_checks(core), focus, union=union)
-    where = locations or {}
+        return _fast(data_nquads, project, locations or {}, store, focus)[0]
+    if not quads and data_nquads is not None:
+        quads = list(pyoxigraph.parse(data_nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+    ontology_graph = f"<{project.graph_iri('ontology')}>"
+    ontology_quads = [q for q in quads if str(q.graph_name) == ontology_graph]
+    data_quads = [q for q in quads if str(q.graph_name) != ontology_graph]
+    rows = _pyshacl(
+        _ntriples(data_quads),
+        load_shapes(project).serialize(format="turtle"),
+        _ntriples(ontology_quads),
+        None if focus is None else sorted(focus),
+    )
+    return _report(rows, locations or {}, project)
+
+
+def _report(rows: list[Problem], where: dict[str, Location], project: Project) -> ValidationReport:
     problems = sort_problems({dataclasses.replace(p, where=where.get(p.focus)) for p in rows})
     return ValidationReport(problems=problems, base=project.base)
 
 
-def validate_then(
-    data_nquads: bytes,
+def validate_dataset(
+    engine: str | Engine,
     project: Project,
+    data_nquads: bytes,
     locations: dict[str, Location],
     make_store: Callable[[], pyoxigraph.Store],
 ) -> tuple[ValidationReport, pyoxigraph.Store]:
-    """Validate ``data_nquads`` with the fast engine: the core constraints first, then
-    ``make_store`` builds the store that the SPARQL-based constraints run in (its default
-    graph: the merged data). Returns the report and the store.
+    """The build's validation of the whole dataset (``data_nquads``, every named graph), with
+    ``make_store`` building the store the build keeps (its default graph: the merged data).
+    Returns the report and the store.
+
+    The fast engine checks the core constraints first, then makes the store and runs the
+    SPARQL-based constraints in it; pySHACL gets the store made first and checks everything.
+    """
+    if Engine.of(engine, project) is Engine.PYSHACL:
+        store = make_store()
+        report = validate_quads(
+            [], project, locations, engine=engine, store=store, data_nquads=data_nquads
+        )
+        return report, store
+    return _fast(data_nquads, project, locations, make_store)
+
+
+def _fast(
+    data_nquads: bytes,
+    project: Project,
+    locations: dict[str, Location],
+    store: pyoxigraph.Store | Callable[[], pyoxigraph.Store] | None,
+    focus: set[str] | None = None,
+) -> tuple[ValidationReport, pyoxigraph.Store]:
+    """The fast engine: the core constraints in shacl-rust over ``data_nquads``, then the
+    SPARQL-based ones in ``store`` (its default graph the merged data; a function: made after
+    the core constraints; None: the union of ``data_nquads``' graphs, loaded here).
 
     One after the other, not side by side: shacl-rust and pyoxigraph's bulk loader both
     release the GIL, but on two cores running them in parallel saved under 10 % of the time
     and cost 0.7 GB more memory at 10,000 documents (measured).
     """
-    shapes = load_shapes(project)
-    core, checks = split_sparql_constraints(shapes)
+    core, checks = split_sparql_constraints(load_shapes(project))
     check_short_paths(core, project)
-    rows = core_problems(data_nquads, core)
-    store = make_store()
-    rows += sparql_problems(store, checks + order_checks(core))
-    problems = sort_problems({dataclasses.replace(p, where=locations.get(p.focus)) for p in rows})
-    return ValidationReport(problems=problems, base=project.base), store
+    rows = core_problems(data_nquads, core, focus)
+    union = store is None
+    if store is None:  # loaded from the N-Quads: faster than adding Python objects
+        store = pyoxigraph.Store()
+        store.bulk_load(data_nquads, format=pyoxigraph.RdfFormat.N_QUADS)
+    elif callable(store):
+        store = store()
+    rows += sparql_problems(store, checks + order_checks(core), focus, union=union)
+    return _report(rows, locations, project), store
 
 
 def sparql_problems(

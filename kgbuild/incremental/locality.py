@@ -49,14 +49,10 @@ from rdflib.plugins.sparql import algebra
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kgbuild.errors import KGBuildError
+from kgbuild.errors import LocalityError
 
 _CHUNK = 500  # nodes per VALUES block
 _MAX_PATHS = 256  # alternatives of one chain before its steps are merged into one
-
-
-class LocalityError(KGBuildError):
-    """A saved question's ``# key:`` names a variable that cannot be its key (exit 2)."""
 
 
 class _NotKeyed(Exception):

@@ -16,7 +16,7 @@ import dataclasses
 import pyoxigraph
 
 from kgbuild.errors import Location
-from kgbuild.graph.store import StoreChanges
+from kgbuild.incremental.store import StoreChanges
 from kgbuild.project import Project
 from kgbuild.validation.newdata import schema_quads, validate_around
 from kgbuild.validation.report import Problem, ValidationReport, sort_problems
