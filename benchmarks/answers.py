@@ -30,7 +30,9 @@ from pathlib import Path
 import pyoxigraph
 
 from kgbuild.graph.answers import materialise
-from kgbuild.graph.query import Page, run_query, saved_queries
+from kgbuild.graph.paging import Page
+from kgbuild.graph.query import run_query
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.store import GRAPHS_FILE, STORE_DIR, open_store
 from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.incremental.answers import KeptAnswers

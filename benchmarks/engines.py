@@ -42,7 +42,7 @@ import pyoxigraph
 import requests
 
 import kgbuild
-from kgbuild.graph.query import saved_queries
+from kgbuild.graph.saved import saved_queries
 from kgbuild.release.serve import free_port, oxigraph_binary
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

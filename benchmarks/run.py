@@ -93,7 +93,9 @@ elif step == "floor":
     extra["quads"] = sum(1 for _ in pyoxigraph.parse(path=args["dump"]))
     extra["parse_s"] = time.perf_counter() - t
 elif step == "query":
-    from kgbuild.graph.query import Page, run_query, saved_queries
+    from kgbuild.graph.query import run_query
+    from kgbuild.graph.saved import saved_queries
+    from kgbuild.graph.paging import Page
     from kgbuild.graph.store import open_store
     from kgbuild.pipeline import query_page
     project = Project.at(args["project"])

@@ -15,12 +15,16 @@ from answers import changed_nodes
 from click.testing import CliRunner
 
 from kgbuild.cli import main
+from kgbuild.errors import LocalityError
 from kgbuild.graph.answers import materialise, ordered
-from kgbuild.graph.query import Page, bound_text, saved_queries, standalone_text
+from kgbuild.graph.paging import Page
+from kgbuild.graph.query import bound_text, standalone_text
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.store import NotBuilt
 from kgbuild.graph.stored import ANSWERS_DIR, stored_answers
+from kgbuild.incremental.algebra import derive
 from kgbuild.incremental.answers import KeptAnswers
-from kgbuild.incremental.locality import LocalityError, affected_keys, derive
+from kgbuild.incremental.locality import affected_keys
 from kgbuild.incremental.restrict import restrict
 from kgbuild.pipeline import BuildResult, build, query_page
 from kgbuild.project import Project

@@ -15,10 +15,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgbuild.graph.query import bound_text, saved_queries, split_select, standalone_text
+from kgbuild.graph.paging import split_select
+from kgbuild.graph.query import bound_text, standalone_text
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.stored import ANSWERS_DIR
+from kgbuild.incremental.algebra import derive
 from kgbuild.incremental.answers import GLOBAL_GRAPHS
-from kgbuild.incremental.locality import derive
 from kgbuild.pipeline import build
 from kgbuild.project import Project
 from tests.conftest import committed

@@ -37,7 +37,7 @@ from engines import (
 
 import kgbuild
 from kgbuild.cli import main
-from kgbuild.graph.query import saved_queries
+from kgbuild.graph.saved import saved_queries
 from kgbuild.namespaces import KG
 from kgbuild.pipeline import BuildResult
 from tests.conftest import committed

@@ -16,7 +16,8 @@ import rdflib
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from kgbuild.graph.query import run_query, saved_queries
+from kgbuild.graph.query import run_query
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.store import open_store
 from kgbuild.namespaces import prefixes
 from kgbuild.pipeline import BuildResult

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import kgbuild
-from kgbuild.graph.query import saved_queries
+from kgbuild.graph.saved import saved_queries
 from kgbuild.pipeline import BuildResult
 from tests.conftest import committed
 

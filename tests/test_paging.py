@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from kgbuild.cli import main
-from kgbuild.graph.query import Page, count_text, page_text, run_page, run_query, saved_queries
+from kgbuild.graph.paging import Page, count_text, page_text, run_page
+from kgbuild.graph.query import run_query
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.store import open_store
 from kgbuild.pipeline import BuildResult
 from tests.conftest import ROOT, committed
@@ -133,7 +135,7 @@ def test_readme_documents_paging() -> None:
 
 def test_one_paging_rule_for_the_command_and_the_server() -> None:
     """`kgbuild query` and /questions read --limit/--offset/--page/--all by the same rule."""
-    from kgbuild.graph.query import DEFAULT_PAGE, page_window
+    from kgbuild.graph.paging import DEFAULT_PAGE, page_window
     from kgbuild.release.questions import paging
 
     cases = [

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 import kgbuild
 from kgbuild.cli import main
-from kgbuild.graph.query import run_query, saved_queries
+from kgbuild.graph.query import run_query
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.store import open_store
 from kgbuild.pipeline import BuildResult
 from kgbuild.project import Project

@@ -98,7 +98,8 @@ def query(
       kgbuild query place --param place=place:horgos --show > place.rq
 
     """
-    from kgbuild.graph.query import saved_queries, serialize, table
+    from kgbuild.graph.query import serialize, table
+    from kgbuild.graph.saved import saved_queries
 
     if list_saved:
         for saved in saved_queries(project.queries_dir):

@@ -9,6 +9,9 @@ event's profile against a candidate's by the rules of ``ontology/linking.yaml``
 threshold, one event of the draft per candidate, in rounds so that an event linked in one round
 is context for the next. The existing events come from the assembled dataset (index.py): what
 the graph holds, drafts included, never the text of another draft.
+
+One module of about 440 lines: the scoring rule (match) and the rounds that apply it share
+the rules and the reasons they write; the index and the profiles are modules of their own.
 """
 
 from __future__ import annotations

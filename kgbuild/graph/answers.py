@@ -26,14 +26,9 @@ from typing import Protocol
 import pyoxigraph
 
 from kgbuild.errors import KGBuildError
-from kgbuild.graph.query import (
-    bound_text,
-    masked,
-    refuse_remote,
-    saved_queries,
-    split_select,
-    standalone_text,
-)
+from kgbuild.graph.paging import split_select
+from kgbuild.graph.query import bound_text, masked, refuse_remote, standalone_text
+from kgbuild.graph.saved import saved_queries
 from kgbuild.graph.stored import ANSWERS_DIR, TSV, count_rows, write_answer, write_index
 from kgbuild.project import Project
 

@@ -7,6 +7,10 @@ crosses graphs (references, default modality, the place network, the build summa
 is computed from the summaries. A document whose inputs did not change since the last build
 takes its chunk and summary from that build (``previous``) or from the cache; the others are
 read, in worker processes when there are many.
+
+One module of about 540 lines: the summaries, the chunks and the default modality that one
+graph's facts remove from another are made in one pass, and reading in workers returns both;
+the place network is places.py.
 """
 
 from __future__ import annotations

@@ -7,11 +7,8 @@ inferred graph (RDFS closure of the ontology over the data) to the default graph
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph
 
@@ -30,71 +27,7 @@ GRAPH_FORMATS = {
     "jsonld": pyoxigraph.RdfFormat.JSON_LD,
     "rdfxml": pyoxigraph.RdfFormat.RDF_XML,
 }
-_HEADER = re.compile(r"^#\s*(title|question|answer|param|key)\s*:\s*(.*)$", re.IGNORECASE)
 _ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class SavedQuery:
-    """A question kept in queries/NAME.rq, with the header that explains it."""
-
-    name: str
-    path: Path
-    title: str
-    question: str
-    answer: str
-    params: dict[str, str] = field(default_factory=dict)
-    # "# key: ?event": the variable to keep the stored answer up to date by (by default the
-    # first projected variable that every row binds as a subject: incremental/locality.py).
-    key: str = ""
-
-    @property
-    def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
-
-
-def saved_queries(folder: Path) -> list[SavedQuery]:
-    """Every queries/*.rq, sorted by name, with its header comments parsed."""
-    out = []
-    for path in sorted(folder.glob("*.rq")):
-        fields: dict[str, str] = {}
-        params: dict[str, str] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
-                break
-            match = _HEADER.match(line)
-            if not match:
-                continue
-            key, value = match.group(1).lower(), match.group(2).strip()
-            if key == "param":
-                name, _, default = value.partition("=")
-                params[name.strip().lstrip("?")] = default.strip()
-            else:  # continued over several lines
-                fields[key] = (fields.get(key, "") + " " + value).strip()
-        out.append(
-            SavedQuery(
-                name=path.stem,
-                path=path,
-                title=fields.get("title", path.stem),
-                question=fields.get("question", ""),
-                answer=fields.get("answer", ""),
-                params=params,
-                key=fields.get("key", ""),
-            )
-        )
-    return out
-
-
-def find_saved(folder: Path, name: str) -> SavedQuery:
-    for saved in saved_queries(folder):
-        if saved.name == name:
-            return saved
-    known = [s.name for s in saved_queries(folder)]
-    close = difflib.get_close_matches(name, known, n=1)
-    raise QueryError(
-        f"no saved query named {name!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
-        hint=f"kgbuild query --list shows them: {', '.join(known)}",
-    )
 
 
 class Outcome:
@@ -242,7 +175,9 @@ def standalone_text(text: str, base: str, params: dict[str, str] | None = None) 
     return "".join([*lines[:at], block, *lines[at:]])
 
 
-_FROM = re.compile(r"(?<![?$:\w])FROM\s+(?:NAMED\s+)?(<[^>\s]*>|[\w-]*:[\w./-]*)", re.IGNORECASE)
+FROM_CLAUSE = re.compile(
+    r"(?<![?$:\w])FROM\s+(?:NAMED\s+)?(<[^>\s]*>|[\w-]*:[\w./-]*)", re.IGNORECASE
+)
 _UPDATE = re.compile(
     r"(?<![?$:\w])(LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|INSERT|DELETE|WITH)\b", re.IGNORECASE
 )
@@ -252,7 +187,7 @@ def query_dataset(text: str, base: str, exists: Callable[[str], bool]) -> list[s
     """The graphs the query's FROM / FROM NAMED clauses name; refused unless the dataset has
     them (nothing is ever fetched: a URL there would otherwise be silently ignored)."""
     named = []
-    for match in _FROM.finditer(masked(text, iris=False)):
+    for match in FROM_CLAUSE.finditer(masked(text, iris=False)):
         written = match.group(1)
         value = term(written, base)
         graph = value.value if isinstance(value, pyoxigraph.NamedNode) else written
@@ -411,158 +346,6 @@ def serialize(outcome: Outcome, fmt: str, base: str) -> bytes:
     raise QueryError(f"format {fmt!r} does not apply to ASK", hint="ASK prints true or false")
 
 
-def resolve(
-    arg: str | None, stdin_text: str | None, queries_dir: Path
-) -> tuple[str, SavedQuery | None]:
-    """The query text for a command-line argument: text, a .rq file, '-' (stdin) or a name."""
-    if arg is None or arg == "-":
-        if stdin_text is None or not stdin_text.strip():
-            raise QueryError(
-                "no query given",
-                hint="pass a query, a .rq file, a saved query name, or pipe one in",
-            )
-        return stdin_text, None
-    if arg.endswith(".rq") and "\n" not in arg:
-        path = Path(arg)
-        if not path.is_file():
-            raise QueryError(f"{arg}: no such query file")
-        try:
-            return path.read_text(encoding="utf-8"), None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise QueryError(f"{arg}: cannot read the query: {exc}") from None
-    if is_saved_name(arg):
-        saved = find_saved(queries_dir, arg)
-        return saved.text, saved
-    return arg, None
-
-
-# -- answers by the page -------------------------------------------------------------------
-
-DEFAULT_PAGE = 100  # rows in the default answer of a saved question (kgbuild query NAME)
-SAVED_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a saved question's name: queries/NAME.rq
-
-
-def is_saved_name(text: str | None) -> bool:
-    """Whether ``text`` names a saved question (rather than being SPARQL or a file)."""
-    return text is not None and SAVED_NAME.fullmatch(text) is not None
-
-
-def page_window(
-    limit: int | None = None,
-    offset: int | None = None,
-    page: int | None = None,
-    every: bool = False,
-) -> tuple[int | None, int]:
-    """The rows a request asks for, as (limit, offset); limit None: every row. ``every`` (the
-    ``--all``, ``?all``) wins; else ``limit`` rows a page (DEFAULT_PAGE unless given), from
-    ``offset`` when given, else from the start of page ``page`` (from 1), else from the
-    first row. The one rule of `kgbuild query` and of `kgbuild serve`'s /questions."""
-    if every:
-        return None, 0
-    size = DEFAULT_PAGE if limit is None else limit
-    if offset is not None:
-        return size, offset
-    return size, (page - 1) * size if page else 0
-
-
-def by_the_page(
-    text: str | None,
-    limit: int | None = None,
-    offset: int | None = None,
-    page: int | None = None,
-    every: bool = False,
-) -> bool:
-    """Whether a query is answered by the page: a saved question always (its default answer
-    is the first page, or ``every`` row of the build's stored answer), other SPARQL only when
-    a page is asked for."""
-    return is_saved_name(text) or (
-        not every and (limit is not None or bool(offset) or page is not None)
-    )
-
-
-_PROLOGUE = re.compile(
-    r"\A(?:\s+|#[^\n]*\n?|(?i:PREFIX)\s*[\w.-]*:\s*<[^>]*>|(?i:BASE)\s*<[^>]*>)*"
-)
-
-
-@dataclass
-class Page:
-    """One page of a SELECT answer: ``outcome`` holds rows offset+1 … offset+limit of
-    ``total`` (``limit`` None: every row from ``offset`` on)."""
-
-    outcome: Outcome
-    total: int
-    offset: int
-    limit: int | None
-
-    @property
-    def shown(self) -> int:
-        """Rows on the page (from the counts: the rows themselves may still stream)."""
-        rest = max(self.total - self.offset, 0)
-        return rest if self.limit is None else min(rest, self.limit)
-
-    def note(self) -> str | None:
-        """What the page holds, when it is not the whole answer (None if it is)."""
-        if self.offset == 0 and self.shown >= self.total:
-            return None
-        if not self.shown:
-            return f"no rows at offset {self.offset} (the answer has {self.total:,})"
-        last = self.offset + self.shown
-        text = f"rows {self.offset + 1:,}-{last:,} of {self.total:,}"
-        if last < self.total:
-            text += f"; --offset {last} for the next page, --all for every row"
-        return text
-
-
-def split_select(text: str) -> tuple[str, str, str] | None:
-    """A SELECT query as (prologue, query up to the end of its WHERE clause, solution
-    modifiers after it), found outside strings, IRIs and comments; None if the query is no
-    SELECT, or has a FROM, LIMIT, OFFSET or trailing VALUES that paging cannot extend."""
-    blind = masked(text)
-    start = _PROLOGUE.match(blind).end()
-    if not re.match(r"SELECT\b", blind[start:], re.IGNORECASE) or _FROM.search(blind):
-        return None
-    depth, end = 0, None
-    for i in range(start, len(blind)):
-        if blind[i] == "{":
-            depth += 1
-        elif blind[i] == "}":
-            depth -= 1
-            if depth == 0:
-                end = i + 1
-                break
-    if end is None:
-        return None
-    tail = blind[end:]
-    if re.search(r"\b(LIMIT|OFFSET|VALUES)\b", tail, re.IGNORECASE):
-        return None
-    return text[:start], text[start:end], text[end:]
-
-
-def page_text(text: str, limit: int | None, offset: int) -> str | None:
-    """The query restricted to one page: its own ORDER BY kept, then LIMIT and OFFSET (the
-    same answer as a sub-select with them, with the columns in the query's own order)."""
-    parts = split_select(text)
-    if parts is None:
-        return None
-    limit_text = f" LIMIT {limit}" if limit is not None else ""
-    return f"{text.rstrip()}\n{limit_text} OFFSET {offset}\n"
-
-
-def count_text(text: str) -> str | None:
-    """A query counting the rows of ``text``: the question as a sub-select without its ORDER
-    BY (which does not change the count)."""
-    parts = split_select(text)
-    if parts is None:
-        return None
-    prologue, query, tail = parts
-    blind = masked(tail)
-    order = re.search(r"\bORDER\s+BY\b", blind, re.IGNORECASE)
-    if order:
-        tail = tail[: order.start()]
-    return f"{prologue}SELECT (COUNT(*) AS ?total) WHERE {{\n{{\n{query}\n{tail}\n}}\n}}\n"
-
-
 def bound_text(text: str, params: dict[str, str] | None, base: str) -> str:
     """``text`` with ``params`` bound as run_query binds them (VALUES, or substitution where
     the query asks for it and the result parses)."""
@@ -578,40 +361,3 @@ def bound_text(text: str, params: dict[str, str] | None, base: str) -> str:
         except SyntaxError:
             pass
     return plain
-
-
-def run_page(
-    store: pyoxigraph.Store,
-    text: str,
-    *,
-    base: str,
-    reason: bool = False,
-    params: dict[str, str] | None = None,
-    limit: int | None = DEFAULT_PAGE,
-    offset: int = 0,
-    read: bool = True,
-) -> Page | Outcome:
-    """One page of a SELECT answer (rows offset+1 … offset+limit) and the total count.
-
-    ``read=True`` (rows for a table): the query runs once; its solutions are read in order,
-    the page's rows kept and the others only counted. ``read=False`` (the page streamed in a
-    standard format): the page is the query with LIMIT and OFFSET after its own ORDER BY, and
-    the total a second query, the question as a sub-select without its ORDER BY, counted. At
-    10,000 documents the saved questions' cost is their joins and grouping, not their rows,
-    so the second query costs nearly a whole answer again: reading once is the faster way.
-    A query that is no SELECT, or a SELECT that paging cannot extend (it has its own LIMIT,
-    OFFSET, FROM or trailing VALUES), gives its whole Outcome, as run_query does; so does
-    every row (``limit`` None, ``offset`` 0) to stream (``read=False``), in one query.
-    """
-    if offset < 0 or (limit is not None and limit < 0):
-        raise QueryError("--limit and --offset take 0 or more")
-    bound = bound_text(text, params, base)
-    if read and split_select(bound) is not None:
-        outcome = run_query(store, bound, base=base, reason=reason)
-        return Page(outcome, outcome.keep_window(offset, limit), offset, limit)
-    paged, counted = page_text(bound, limit, offset), count_text(bound)
-    if paged is None or counted is None or (limit is None and offset == 0):
-        return run_query(store, bound, base=base, reason=reason)  # nothing to page: whole
-    outcome = run_query(store, paged, base=base, reason=reason)
-    total = run_query(store, counted, base=base, reason=reason).rows[0][0]
-    return Page(outcome, int(total.value), offset, limit)

@@ -26,7 +26,8 @@ from pathlib import Path
 import pyoxigraph
 
 from kgbuild.atomic import write_file
-from kgbuild.graph.query import DEFAULT_PAGE, Outcome, Page, QueryError, standalone_text
+from kgbuild.graph.paging import DEFAULT_PAGE, Page
+from kgbuild.graph.query import Outcome, QueryError, standalone_text
 
 ANSWERS_DIR = "answers"
 INDEX_FILE = "answers.json"

@@ -8,8 +8,9 @@ redoes only the work a change can reach:
 - the inferred graph, around the nodes of those lines (inferred.py);
 - the validation report, around those nodes and their neighbours (validation.py);
 - the stored answers of the saved questions, for the keys a change reaches (answers.py, from
-  what each question reads, derived from its SPARQL in locality.py; restrict.py asks a
-  question for some keys; changes.py finds the changed quads).
+  what each question reads: algebra.py derives it from its SPARQL, locality.py finds the keys
+  a change reaches, restrict.py asks a question for some keys, changes.py finds the changed
+  quads).
 
 The one invariant: every output, the store included, is byte for byte (quad for quad) what a
 clean build of the same inputs gives. The tests that prove it: tests/test_build.py (adding,

@@ -1,7 +1,7 @@
 """The stored answers kept up to date per key (see kgbuild/graph/answers.py for the files).
 
 A question answered per key (its key and what each key's rows read are derived from its SPARQL,
-see locality.py) is kept up to date per key: the next build finds the keys a change can reach,
+see algebra.py) is kept up to date per key: the next build finds the keys a change can reach,
 answers the question for them alone (restrict.py), keeps the other rows, and puts all rows in
 the question's order (graph.answers.ordered). From scratch such a question is run whole and its
 rows put in that same order: the same bytes. Except where a value depends on the order in which
@@ -23,17 +23,13 @@ from pathlib import Path
 import pyoxigraph
 
 from kgbuild.graph.answers import Answered, Question, lines, order_clause, ordered, whole
-from kgbuild.graph.query import QueryError, masked, split_select
+from kgbuild.graph.paging import split_select
+from kgbuild.graph.query import QueryError, masked
 from kgbuild.graph.store import STORE_DIR
 from kgbuild.graph.stored import ANSWERS_DIR, link_answer, read_index, read_rows
+from kgbuild.incremental.algebra import derive
 from kgbuild.incremental.changes import changed_quads
-from kgbuild.incremental.locality import (
-    Locality,
-    affected_keys,
-    all_keys,
-    derive,
-    keys_with_step,
-)
+from kgbuild.incremental.locality import Locality, affected_keys, all_keys, keys_with_step
 from kgbuild.incremental.restrict import restrict
 from kgbuild.project import Project
 
@@ -92,7 +88,7 @@ class KeptAnswers:
         return read_index(self.previous / ANSWERS_DIR)
 
     def _locality(self, question: Question) -> tuple[Locality | None, str]:
-        """The question's key and what it reads: derived from its SPARQL (locality.py), or as
+        """The question's key and what it reads: derived from its SPARQL (algebra.py), or as
         the last build derived it from the same SPARQL and ``# key:`` (derivation takes about
         0.1 s a question)."""
         last = question.last.get("key") if question.last is not None else None

@@ -31,7 +31,8 @@ from kgbuild.errors import OutputError
 from kgbuild.graph.assemble import draft_sources
 from kgbuild.graph.dumps import canonical_json, merged_triples, serialize_dataset, serialize_graph
 from kgbuild.graph.places import with_place_network
-from kgbuild.graph.query import saved_queries, standalone_text
+from kgbuild.graph.query import standalone_text
+from kgbuild.graph.saved import saved_queries
 from kgbuild.namespaces import DCTERMS, KG, OWL, RDF, RDFS, XSD, prefixes
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project

@@ -21,15 +21,8 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kgbuild.graph.query import (
-    SELECT_FORMATS,
-    QueryError,
-    bound_text,
-    count_text,
-    page_text,
-    page_window,
-    standalone_text,
-)
+from kgbuild.graph.paging import count_text, page_text, page_window
+from kgbuild.graph.query import SELECT_FORMATS, QueryError, bound_text, standalone_text
 from kgbuild.graph.stored import Stored, stored_answers
 
 

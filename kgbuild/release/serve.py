@@ -16,6 +16,9 @@ format) and ships the YASGUI query page. The front, on the public host and port,
   the answers the build stored (graph/stored.py), in milliseconds, with the total number of
   rows in the ``X-Total-Count`` header; other parameters (?resource=...) are answered live by
   Oxigraph under the same limits (questions.py).
+
+One module of about 490 lines: the front and the Oxigraph process it supervises share the
+limits, the slots and the shutdown; the paged questions are questions.py.
 """
 
 from __future__ import annotations

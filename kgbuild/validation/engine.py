@@ -18,7 +18,8 @@ from kgbuild.errors import InputError, Location
 from kgbuild.namespaces import RDF, RDFS, SH, SKOS
 from kgbuild.project import Project
 from kgbuild.sources.safety import syntax_error
-from kgbuild.validation.report import Problem, ValidationReport, sort_problems
+from kgbuild.validation.reference import ntriples, pyshacl_problems
+from kgbuild.validation.report import Problem, ValidationReport, sort_problems, value_text
 
 
 def load_shapes(project: Project) -> Any:
@@ -234,10 +235,10 @@ def validate_quads(
     ontology_graph = f"<{project.graph_iri('ontology')}>"
     ontology_quads = [q for q in quads if str(q.graph_name) == ontology_graph]
     data_quads = [q for q in quads if str(q.graph_name) != ontology_graph]
-    rows = _pyshacl(
-        _ntriples(data_quads),
+    rows = pyshacl_problems(
+        ntriples(data_quads),
         load_shapes(project).serialize(format="turtle"),
-        _ntriples(ontology_quads),
+        ntriples(ontology_quads),
         None if focus is None else sorted(focus),
     )
     return _report(rows, locations or {}, project)
@@ -325,7 +326,7 @@ def sparql_problems(
                     check.severity,
                     row["this"].value,
                     check.path,
-                    "[]" if isinstance(value, pyoxigraph.BlankNode) else _value_text(value),
+                    "[]" if isinstance(value, pyoxigraph.BlankNode) else value_text(value),
                     check.message,
                     check.shape if check.path is None else None,
                 )
@@ -372,7 +373,7 @@ def core_problems(data_nquads: bytes, core: Any, focus: set[str] | None = None) 
                 result["severity"].strip("<>").rsplit("#", 1)[-1],
                 focus_text,
                 path[1:-1] if path and path.startswith("<") else None,
-                None if value is None else _value_text(_term(value)),
+                None if value is None else value_text(_term(value)),
                 own[0] if own else (messages[0] if messages else "constraint not met"),
                 shape[1:-1] if shape.startswith("<") else None,
             )
@@ -425,65 +426,3 @@ def inverse_paths(project: Project) -> set[str]:
 
 
 CONTEXT = {RDF + "type", RDFS + "label", SKOS + "inScheme", SKOS + "prefLabel"}
-
-
-def _ntriples(quads: Iterable[pyoxigraph.Quad]) -> str:
-    lines = sorted({str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in quads})
-    return "".join(line + " .\n" for line in lines)
-
-
-def _pyshacl(data_nt: str, shapes: Any, ontology: Any, focus: list[str] | None) -> list[Problem]:
-    """Run pySHACL on N-Triples data (optionally only for ``focus`` nodes); results as rows."""
-    import pyshacl
-    import rdflib
-
-    if isinstance(shapes, str):
-        shapes = rdflib.Graph().parse(data=shapes, format="turtle")
-    if isinstance(ontology, str):
-        ontology = rdflib.Graph().parse(data=ontology, format="nt")
-    data = rdflib.Graph().parse(data=data_nt, format="nt")
-    _, report_graph, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="none",
-        allow_warnings=True,
-        abort_on_first=False,
-    )
-    # Every node of the batch's data is validated and the results outside ``focus`` dropped:
-    # pySHACL's own focus_nodes option was three times slower on these batches.
-    keep = None if focus is None else set(focus)
-    sh = rdflib.Namespace(SH)
-    rows: list[Problem] = []
-    # Only the report's own results: nested sh:detail results repeat them.
-    report_node = next(report_graph.subjects(rdflib.RDF.type, sh.ValidationReport))
-    for result in report_graph.objects(report_node, sh.result):
-        if keep is not None and str(report_graph.value(result, sh.focusNode)) not in keep:
-            continue
-        path = report_graph.value(result, sh.resultPath)
-        value = report_graph.value(result, sh.value)
-        messages = sorted(str(m) for m in report_graph.objects(result, sh.resultMessage))
-        shape = report_graph.value(result, sh.sourceShape)
-        rows.append(
-            Problem(
-                str(report_graph.value(result, sh.resultSeverity)).rsplit("#", 1)[-1],
-                str(report_graph.value(result, sh.focusNode)),
-                str(path) if isinstance(path, rdflib.URIRef) else None,
-                _value_text(value),
-                messages[0] if messages else "constraint not met",
-                str(shape) if isinstance(shape, rdflib.URIRef) else None,
-            )
-        )
-    return rows
-
-
-def _value_text(value: Any) -> str | None:
-    """A result's value as text; a blank node has no name that means anything outside the
-    run (rdflib makes a new one each parse), so every blank node reads "[]"."""
-    import rdflib
-
-    if value is None:
-        return None
-    if isinstance(value, pyoxigraph.NamedNode | pyoxigraph.Literal):
-        return value.value
-    return "[]" if isinstance(value, rdflib.BNode | pyoxigraph.BlankNode) else str(value)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph
+
 from kgbuild.errors import Location
 from kgbuild.namespaces import SH, prefixes, shorten
 
@@ -173,3 +175,15 @@ class NewDataReport(ValidationReport):
             if p.shape and p.shape.startswith("http"):
                 graph.add((node, sh.sourceShape, rdflib.URIRef(p.shape)))
         return graph.serialize(format="turtle")
+
+
+def value_text(value: Any) -> str | None:
+    """A result's value as text; a blank node has no name that means anything outside the
+    run (rdflib makes a new one each parse), so every blank node reads "[]"."""
+    import rdflib
+
+    if value is None:
+        return None
+    if isinstance(value, pyoxigraph.NamedNode | pyoxigraph.Literal):
+        return value.value
+    return "[]" if isinstance(value, rdflib.BNode | pyoxigraph.BlankNode) else str(value)

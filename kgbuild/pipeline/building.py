@@ -1,10 +1,5 @@
-"""The front door: build, query, validate, publish and push, each taking the project first.
-
-This is the orchestrator. It runs the stages of the lower packages in order (sources →
-graph → validation → release) and is the only module that knows that order; no lower module
-imports it. ``import kgbuild`` gives these functions; each `kgbuild` command is a thin
-call of one of them.
-"""
+"""Building and publishing: the stages of a build in the order of the data (sources → graph →
+validation, kgbuild/incremental/ when only some of it changed), and the release."""
 
 from __future__ import annotations
 
@@ -12,7 +7,7 @@ import contextlib
 import gc
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +16,7 @@ import pyoxigraph
 
 from kgbuild.atomic import CURRENT, link_outputs, new_generation, point
 from kgbuild.cache import Cache, digest
-from kgbuild.errors import InputError, OutputError, ValidationFailed
+from kgbuild.errors import OutputError, ValidationFailed
 from kgbuild.graph.answers import materialise
 from kgbuild.graph.assemble import (
     Assembly,
@@ -31,7 +26,6 @@ from kgbuild.graph.assemble import (
     reading_fingerprint,
 )
 from kgbuild.graph.dumps import MERGED_FILES, REPORT_FILE, write_build_outputs
-from kgbuild.graph.query import DEFAULT_PAGE
 from kgbuild.graph.reasoning import Schema, graph_entailments, load_inferred, project_schema
 from kgbuild.graph.store import STORE_DIR, load_fresh, merged_ntriples, merged_size, write_digests
 from kgbuild.graph.stored import ANSWERS_DIR
@@ -45,11 +39,7 @@ from kgbuild.validation.engine import Engine, validate_dataset, validate_quads
 from kgbuild.validation.report import ValidationReport
 
 if TYPE_CHECKING:  # loaded by the calls that need them, not by `import kgbuild`
-    from kgbuild.drafting import BatchResult, EventIndex
-    from kgbuild.graph.query import Outcome, Page
     from kgbuild.release.publish import Release
-    from kgbuild.release.push import PushResult
-    from kgbuild.validation.report import NewDataReport
 
 
 @dataclass
@@ -374,251 +364,3 @@ def publish(
         issued=issued,
         progress=progress,
     )
-
-
-def _question(
-    project: Project | str | Path, text: str, params: dict[str, str] | None
-) -> tuple[Project, str, dict[str, str]]:
-    """The project, the query text (a saved question's name resolved) and its bindings: the
-    saved question's defaults, then ``params``."""
-    from kgbuild.graph.query import resolve
-
-    project = _project(project)
-    text, saved = resolve(text, None, project.queries_dir)
-    return project, text, {**(saved.params if saved else {}), **(params or {})}
-
-
-def query(
-    project: Project | str | Path,
-    text: str,
-    *,
-    dist: Path | None = None,
-    reason: bool = False,
-    params: dict[str, str] | None = None,
-) -> Outcome:
-    """Answer a SPARQL query (or the name of a saved question) over the built dataset.
-
-    ``params`` bind variables (``{"resource": "event:2023-10-27-horgos-shooting"}``), on top
-    of a saved question's defaults.
-    """
-    from kgbuild.graph.query import run_query
-    from kgbuild.graph.store import open_store
-
-    project, text, bindings = _question(project, text, params)
-    store = open_store(dist or project.dist_dir)
-    return run_query(store, text, base=project.base, reason=reason, params=bindings)
-
-
-def query_page(
-    project: Project | str | Path,
-    text: str,
-    *,
-    dist: Path | None = None,
-    reason: bool = False,
-    params: dict[str, str] | None = None,
-    limit: int | None = DEFAULT_PAGE,
-    offset: int = 0,
-    read: bool = True,
-) -> Page | Outcome:
-    """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
-    number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
-    Outcome whole. ``read=False`` for a page to serialize in a standard format."""
-    from kgbuild.graph.query import run_page
-    from kgbuild.graph.store import open_store
-    from kgbuild.graph.stored import answer_page
-
-    project, text, bindings = _question(project, text, params)
-    if not reason:  # the build's answer to exactly this question, if it wrote one
-        kept = answer_page(
-            dist or project.dist_dir,
-            text,
-            base=project.base,
-            params=bindings,
-            limit=limit,
-            offset=offset,
-        )
-        if kept is not None:
-            return kept
-    store = open_store(dist or project.dist_dir)
-    return run_page(
-        store,
-        text,
-        base=project.base,
-        reason=reason,
-        params=bindings,
-        limit=limit,
-        offset=offset,
-        read=read,
-    )
-
-
-def ask(
-    project: Project | str | Path,
-    text: str | None,
-    *,
-    dist: Path | None = None,
-    reason: bool = False,
-    params: dict[str, str] | None = None,
-    limit: int | None = None,
-    offset: int | None = None,
-    page: int | None = None,
-    every: bool = False,
-    read: bool = True,
-) -> tuple[Outcome, str | None]:
-    """What `kgbuild query` answers: the outcome, and the note on the page when the answer is
-    a page of a longer one ("rows 1-100 of 11,803; ..."). A saved question is answered by the
-    page (its first DEFAULT_PAGE rows unless ``limit``, ``offset``, ``page`` or ``every`` say
-    otherwise; graph/query.py page_window), other SPARQL whole unless a page is asked for."""
-    from kgbuild.graph.query import Page, by_the_page, page_window
-
-    if not by_the_page(text, limit, offset, page, every):
-        return query(project, text, dist=dist, reason=reason, params=params), None
-    size, start = page_window(limit, offset, page, every)
-    answer = query_page(
-        project, text, dist=dist, reason=reason, params=params, limit=size, offset=start, read=read
-    )
-    return (answer.outcome, answer.note()) if isinstance(answer, Page) else (answer, None)
-
-
-def query_text(
-    project: Project | str | Path,
-    text: str,
-    *,
-    params: dict[str, str] | None = None,
-) -> str:
-    """The exact SPARQL that ``query`` runs for ``text`` (SPARQL, a .rq file or the name of a
-    saved question): the project prefixes it uses declared, parameters bound (a saved
-    question's defaults, then ``params``). Any SPARQL 1.1 store can run it; needs no build."""
-    from kgbuild.graph.query import standalone_text
-
-    project, text, bindings = _question(project, text, params)
-    return standalone_text(text, project.base, bindings)
-
-
-def validate(
-    project: Project | str | Path,
-    files: list[Path],
-    *,
-    dist: Path | None = None,
-    alone: bool = False,
-    fmt: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    engine: str = "fast",
-    progress: ProgressCallback | None = None,
-) -> NewDataReport:
-    """Check new files (RDF, or curated YAML) against the shapes with the built dataset, and
-    report only the problems they add (see validation/newdata.py)."""
-    from kgbuild.validation.newdata import check_files
-
-    project = _project(project)
-    report(progress, "validating", 0, len(files), "files")
-    checked = check_files(
-        project,
-        [Path(f) for f in files],
-        dist=dist,
-        alone=alone,
-        fmt=fmt,
-        max_bytes=max_bytes,
-        engine=engine,
-    )
-    report(progress, "validating", len(files), len(files), "files")
-    return checked
-
-
-def push(
-    project: Project | str | Path,
-    endpoint: str,
-    *,
-    dist: Path | None = None,
-    dump: Path | None = None,
-    timeout: float = 60.0,
-    retries: int = 4,
-    progress: Callable[[str, int], None] | None = None,
-) -> PushResult:
-    """Load the built dataset (or ``dump``, an N-Quads or TriG file such as the release's
-    kgbuild.nq) into a triple store, one Graph Store PUT per named graph, and read every graph
-    back; raises PushError when the store holds other counts. Credentials come from the
-    environment (see release/push.py)."""
-    from kgbuild.release.push import push as push_dump
-
-    project = _project(project)
-    dump = dump or (dist or project.dist_dir) / "dataset.nq"
-    return push_dump(dump, endpoint, timeout=timeout, retries=retries, progress=progress)
-
-
-def event_index(project: Project | str | Path, exclude: set[str] | None = None) -> EventIndex:
-    """The events of the dataset as `kgbuild draft` links to them: the project's documents
-    as the build reads them (unchanged ones from the last build or its cache), leaving out
-    the documents ``exclude`` (those being drafted again)."""
-    from kgbuild.drafting import EventIndex
-    from kgbuild.sources.files import document_ids
-
-    project = _project(project)
-    dist = project.dist_dir
-    if not document_ids(project):
-        return EventIndex.from_nquads(b"", project.base, project.ontology_file)
-    cache = Cache(cache_folder(dist))
-    state = load_state(_current(dist), reading_fingerprint(project), _shapes_digest(project))
-    assembly = assemble(project, DEFAULT_MAX_BYTES, cache, 1, None, state)
-    return EventIndex.from_nquads(
-        assembly.nquads, project.base, project.ontology_file, exclude or set()
-    )
-
-
-def draft(
-    project: Project | str | Path,
-    files: list[Path],
-    *,
-    data: bytes | None = None,
-    doc_id: str | None = None,
-    published: str | None = None,
-    language: str | None = None,
-    force: bool = False,
-    link: bool = True,
-    progress: ProgressCallback | None = None,
-) -> BatchResult:
-    """Draft the articles ``files`` (a folder stands for its *.txt files, in name order;
-    ``data`` for the one article read from standard input) into the project, each with its
-    own id, their events linked to the events the dataset already holds and to each other's
-    (``link=False``: none). ``doc_id`` names a single article. See kgbuild/drafting."""
-    from kgbuild.drafting import DraftInput, draft_batch
-
-    project = _project(project)
-    paths: list[Path | None] = []
-    if data is not None:
-        paths.append(None)
-    for path in files:
-        if path.is_dir():
-            paths.extend(sorted(path.glob("*.txt")))
-        else:
-            paths.append(path)
-    if doc_id is not None and len(paths) != 1:
-        raise InputError(
-            Path("--id"),
-            "an --id names one article",
-            hint="draft one file with --id, or leave it out",
-        )
-    inputs = [
-        DraftInput(
-            source=p,
-            data=data if p is None else None,
-            doc_id=doc_id,
-            published=published,
-            language=language,
-        )
-        for p in paths
-    ]
-    exclude = {doc_id} if doc_id else set()
-    report(progress, "reading the dataset", 0, 1, "datasets")
-    index = event_index(project, exclude) if link else None
-    report(progress, "reading the dataset", 1, 1, "datasets")
-    return draft_batch(project, inputs, index=index, force=force, progress=progress)
-
-
-def review(project: Project | str | Path, doc_id: str) -> Path:
-    """Write the review page of a document, ``dist/review/<ID>.html``: its text drafted
-    again, with its events linked to the dataset's others."""
-    from kgbuild.drafting import review_file
-
-    project = _project(project)
-    return review_file(project, doc_id, event_index(project, {doc_id}))
