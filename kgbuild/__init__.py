@@ -16,7 +16,8 @@ the stages in order.
 
 __version__ = "0.1.0"
 
-from kgbuild.pipeline import (
+from kgbuild import pipeline as _pipeline
+from kgbuild.pipeline import (  # noqa: F401  (the front door; __all__ below lists it)
     ask,
     build,
     draft,
@@ -29,16 +30,4 @@ from kgbuild.pipeline import (
     validate,
 )
 
-__all__ = [
-    "__version__",
-    "ask",
-    "build",
-    "draft",
-    "publish",
-    "push",
-    "query",
-    "query_page",
-    "query_text",
-    "review",
-    "validate",
-]
+__all__ = ["__version__", *_pipeline.FRONT_DOOR]

@@ -147,6 +147,20 @@ def out_option(what: str) -> Callable[..., Any]:
     )
 
 
+def text_option(name: str, metavar: str, what: str, **more: Any) -> Callable[..., Any]:
+    """An option taking one value written as ``metavar`` (default: none)."""
+    return click.option(name, default=None, metavar=metavar, help=what, **more)
+
+
+def number_option(
+    name: str, default: float, least: float, what: str, dest: str | None = None
+) -> Callable[..., Any]:
+    """An option taking a number of at least ``least``, shown with its default."""
+    kind = click.FloatRange(min=least) if isinstance(default, float) else click.IntRange(least)
+    names = (name, dest) if dest else (name,)
+    return click.option(*names, default=default, show_default=True, type=kind, help=what)
+
+
 max_bytes_option = click.option(
     "--max-bytes",
     type=click.IntRange(min=1),

@@ -19,6 +19,7 @@ from kgbuild.cli.base import (
     out_option,
     project_options,
     quiet_option,
+    text_option,
 )
 from kgbuild.errors import EXIT_BAD_INPUT, ValidationFailed, shown_path
 from kgbuild.project import Project
@@ -185,17 +186,15 @@ def validate(
     default=None,
     help="Document id ([a-z0-9_-]+) of a single article; default NNN_<hash>.",
 )
-@click.option(
+@text_option(
     "--published",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Publication date (of every article given; a date line in the text is read otherwise).",
+    "YYYY-MM-DD",
+    "Publication date (of every article given; a date line in the text is read otherwise).",
 )
-@click.option(
+@text_option(
     "--language",
-    default=None,
-    metavar="LANG",
-    help="en, sv, sr or de (default: detected per article; another code drafts without a lexicon).",
+    "LANG",
+    "en, sv, sr or de (default: detected per article; another code drafts without a lexicon).",
 )
 @click.option("--force", is_flag=True, help="Replace a document with the same id.")
 @click.option(

@@ -14,9 +14,11 @@ from kgbuild.cli.base import (
     engine_option,
     exits,
     main,
+    number_option,
     out_option,
     project_options,
     quiet_option,
+    text_option,
 )
 from kgbuild.errors import shown_path
 from kgbuild.project import Project
@@ -37,11 +39,8 @@ from kgbuild.project import Project
     show_default=True,
     help="Public URL of the release folder (download links in VoID/DCAT).",
 )
-@click.option(
-    "--sparql-endpoint",
-    default=None,
-    metavar="URL",
-    help="A public SPARQL endpoint to name in the VoID description.",
+@text_option(
+    "--sparql-endpoint", "URL", "A public SPARQL endpoint to name in the VoID description."
 )
 @click.option(
     "--include-texts",
@@ -53,11 +52,10 @@ from kgbuild.project import Project
     is_flag=True,
     help="Include documents still marked as drafts (kgbuild draft; left out by default).",
 )
-@click.option(
+@text_option(
     "--issued",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).",
+    "YYYY-MM-DD",
+    "Release date (default: $SOURCE_DATE_EPOCH, else the last commit's date).",
 )
 @engine_option
 @quiet_option
@@ -140,28 +138,9 @@ def publish(
     default=None,
     help="The release folder for pages (default: dist/release/).",
 )
-@click.option(
-    "--timeout",
-    "timeout_s",
-    default=10.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Stop a query after this many seconds.",
-)
-@click.option(
-    "--max-result-bytes",
-    default=10_000_000,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Refuse results larger than this.",
-)
-@click.option(
-    "--concurrent",
-    default=4,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Queries that may run at once; others wait up to the timeout.",
-)
+@number_option("--timeout", 10.0, 0.1, "Stop a query after this many seconds.", "timeout_s")
+@number_option("--max-result-bytes", 10_000_000, 1, "Refuse results larger than this.")
+@number_option("--concurrent", 4, 1, "Queries that may run at once; others wait up to the timeout.")
 def serve(
     project: Project,
     host: str,
@@ -221,19 +200,9 @@ def serve(
     help="The store's Graph Store Protocol endpoint (e.g. http://localhost:7878/store).",
 )
 @dist_option
-@click.option(
-    "--timeout",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(min=1),
-    help="Seconds to wait for each request.",
-)
-@click.option(
-    "--retries",
-    default=4,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Retries of a request after a transient failure (network, 5xx, 429).",
+@number_option("--timeout", 60.0, 1.0, "Seconds to wait for each request.")
+@number_option(
+    "--retries", 4, 0, "Retries of a request after a transient failure (network, 5xx, 429)."
 )
 @click.option(
     "--file",

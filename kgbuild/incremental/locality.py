@@ -126,14 +126,7 @@ def keys_with_step(
     store: pyoxigraph.Store, locality: Locality, keys: Iterable[str], graphs: list[object]
 ) -> set[str]:
     """Those of ``keys`` (N-Triples IRIs) that may have rows."""
-    found: set[str] = set()
-    for chunk in _chunks(sorted(keys)):
-        query = (
-            f"SELECT DISTINCT ?key WHERE {{ VALUES ?key {{ {' '.join(chunk)} }} "
-            f"{key_pattern(locality)} }}"
-        )
-        found |= {str(s["key"]) for s in store.query(query, default_graph=graphs)}
-    return found
+    return _keys(store, graphs, "key", keys, key_pattern(locality))
 
 
 def affected_keys(
@@ -162,14 +155,18 @@ def affected_keys(
         if not before:
             keys |= nodes
             continue
-        for chunk in _chunks(sorted(nodes)):
-            query = (
-                f"SELECT DISTINCT ?key WHERE {{ VALUES ?x {{ {' '.join(chunk)} }} "
-                f"?key {before} ?x . FILTER (isIRI(?key)) }}"
-            )
-            keys |= {str(s["key"]) for s in store.query(query, default_graph=graphs)}
+        keys |= _keys(store, graphs, "x", nodes, f"?key {before} ?x . FILTER (isIRI(?key))")
     return keys
 
 
-def _chunks(items: list[str]) -> list[list[str]]:
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+def _keys(
+    store: pyoxigraph.Store, graphs: list[object], bound: str, nodes: Iterable[str], pattern: str
+) -> set[str]:
+    """The ``?key`` of ``pattern`` with ``?bound`` one of ``nodes`` (N-Triples IRIs), asked
+    _CHUNK nodes at a time."""
+    items, found = sorted(nodes), set()
+    for i in range(0, len(items), _CHUNK):
+        values = " ".join(items[i : i + _CHUNK])
+        query = f"SELECT DISTINCT ?key WHERE {{ VALUES ?{bound} {{ {values} }} {pattern} }}"
+        found |= {str(s["key"]) for s in store.query(query, default_graph=graphs)}
+    return found

@@ -120,19 +120,14 @@ def _children(blank: str, open_at: int, close_at: int) -> list[tuple[int, int]]:
 
 
 def _matching(blank: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(blank)):
-        if blank[i] == "{":
-            depth += 1
-        elif blank[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(blank) - 1
+    """Where the group opened at ``open_at`` closes."""
+    end = _enclosing_end(blank, open_at + 1)
+    return end if end < len(blank) else len(blank) - 1
 
 
 def _enclosing_end(blank: str, start: int) -> int:
-    """Where the group around a sub-query closes (its solution modifiers come before)."""
+    """Where the group around ``start`` closes (a sub-query's solution modifiers come
+    before it); the end of the text if it never does."""
     depth = 0
     for i in range(start, len(blank)):
         if blank[i] == "{":

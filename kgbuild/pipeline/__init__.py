@@ -11,13 +11,11 @@ from kgbuild.pipeline.asking import ask, push, query, query_page, query_text, va
 from kgbuild.pipeline.building import BuildResult, build, cache_folder, publish
 from kgbuild.pipeline.drafting import draft, event_index, review
 
+# what `import kgbuild` gives (kgbuild/__init__.py), each taking the project first
 __all__ = [
-    "BuildResult",
     "ask",
     "build",
-    "cache_folder",
     "draft",
-    "event_index",
     "publish",
     "push",
     "query",
@@ -26,3 +24,5 @@ __all__ = [
     "review",
     "validate",
 ]
+FRONT_DOOR = tuple(__all__)
+__all__ += ["BuildResult", "cache_folder", "event_index"]

@@ -87,19 +87,18 @@ def void_description(
     add(dataset, VOID + "properties", number(len({t.predicate.value for t in triples})))
     classes = class_counts(triples)
     add(dataset, VOID + "classes", number(len(classes)))
-    for cls, n in sorted(classes.items()):
-        part = f"{dataset}-class-{hashlib.sha1(cls.encode()).hexdigest()[:12]}"
-        add(dataset, VOID + "classPartition", node(part))
-        add(part, VOID + "class", node(cls))
-        add(part, VOID + "entities", number(n))
     properties: dict[str, int] = {}
     for t in triples:
         properties[t.predicate.value] = properties.get(t.predicate.value, 0) + 1
-    for prop, n in sorted(properties.items()):
-        part = f"{dataset}-property-{hashlib.sha1(prop.encode()).hexdigest()[:12]}"
-        add(dataset, VOID + "propertyPartition", node(part))
-        add(part, VOID + "property", node(prop))
-        add(part, VOID + "triples", number(n))
+    for kind, counted, measure, counts in (
+        ("class", "class", "entities", classes),
+        ("property", "property", "triples", properties),
+    ):  # void:classPartition and void:propertyPartition, each with its count
+        for iri, n in sorted(counts.items()):
+            part = f"{dataset}-{kind}-{hashlib.sha1(iri.encode()).hexdigest()[:12]}"
+            add(dataset, VOID + f"{kind}Partition", node(part))
+            add(part, VOID + counted, node(iri))
+            add(part, VOID + measure, number(n))
     graphs: dict[str, int] = {}
     for q in quads:
         graphs[q.graph_name.value] = graphs.get(q.graph_name.value, 0) + 1
