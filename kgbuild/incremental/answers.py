@@ -27,7 +27,6 @@ from kgbuild.graph.paging import split_select
 from kgbuild.graph.query import QueryError, masked
 from kgbuild.graph.store import STORE_DIR
 from kgbuild.graph.stored import ANSWERS_DIR, link_answer, read_index, read_rows
-from kgbuild.incremental.algebra import derive
 from kgbuild.incremental.changes import changed_quads
 from kgbuild.incremental.locality import Locality, affected_keys, all_keys, keys_with_step
 from kgbuild.incremental.restrict import restrict
@@ -98,6 +97,8 @@ class KeptAnswers:
             locality = Locality.from_json(last.get("locality"))
             if locality is not None:
                 return locality, ""
+        from kgbuild.incremental.algebra import derive  # rdflib's SPARQL parser: 0.14 s to load
+
         variable = question.key.split()[0].lstrip("?$") if question.key.strip() else None
         globals_ = [self.project.graph_iri(name) for name in GLOBAL_GRAPHS]
         return derive(question.run, globals_, variable)

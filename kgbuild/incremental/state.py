@@ -6,8 +6,8 @@ dataset.nq, the validation problems and the number of distinct triples. The next
 the same folder takes an unchanged document's chunk from that dataset.nq and its summary from
 here (a document whose files keep the size and modification time they had, long enough before
 the state was written, is not even read again: see BuildState.unchanged_input), and updates
-the store, the inferred graph and the validation report around what changed (see
-pipeline.py), so that adding one document costs about one document's work.
+the store, the inferred graph and the validation report around what changed (see update.py),
+so that adding one document costs about one document's work.
 
 The state is only used when everything that shapes the whole build is unchanged: the reading
 rules (context, ontology, vocabularies, base IRI, kgbuild version) and the shapes. A damaged

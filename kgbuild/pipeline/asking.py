@@ -64,7 +64,7 @@ def query_page(
     read: bool = True,
 ) -> Page | Outcome:
     """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
-    number of rows (see graph/query.py run_page); ASK, CONSTRUCT and DESCRIBE give their
+    number of rows (see graph/paging.py run_page); ASK, CONSTRUCT and DESCRIBE give their
     Outcome whole. ``read=False`` for a page to serialize in a standard format."""
     from kgbuild.graph.paging import run_page
     from kgbuild.graph.store import open_store
@@ -111,7 +111,7 @@ def ask(
     """What `kgbuild query` answers: the outcome, and the note on the page when the answer is
     a page of a longer one ("rows 1-100 of 11,803; ..."). A saved question is answered by the
     page (its first DEFAULT_PAGE rows unless ``limit``, ``offset``, ``page`` or ``every`` say
-    otherwise; graph/query.py page_window), other SPARQL whole unless a page is asked for."""
+    otherwise; graph/paging.py page_window), other SPARQL whole unless a page is asked for."""
     from kgbuild.graph.paging import Page, by_the_page, page_window
 
     if not by_the_page(text, limit, offset, page, every):

@@ -27,7 +27,7 @@ def read_release_info(project: Project) -> ReleaseInfo:
         raise InputError(
             path,
             "no release description",
-            hint=f"add {path.name} with {', '.join(FIELDS)} (see the README, Publishing)",
+            hint=f"add {path.name} with {', '.join(FIELDS)} (see docs/publishing.md)",
         )
     data = read_yaml(path)
     if not isinstance(data, dict):

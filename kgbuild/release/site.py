@@ -4,7 +4,7 @@ Resource IRIs are slash IRIs (`<base>event/2023-10-27-horgos-shooting`); each ha
 in the release: `id/event/2023-10-27-horgos-shooting.html`, `.ttl` and `.jsonld`. Every link
 between pages is relative and names the file with its extension, so the site works opened from
 disk (file://) and on any static host; a redirect service (w3id.org) maps each IRI to its page
-by the Accept header (see README, "Publishing").
+by the Accept header (see docs/publishing.md).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
   document loader, and kgbuild gives it none.
 - ``owl:imports``: refused, never followed; the imported terms belong in ontology/ or the file.
 - SPARQL: SERVICE, FROM / FROM NAMED of graphs the dataset does not have, and updates (LOAD
-  and the rest) are refused in query.py.
+  and the rest) are refused in graph/query.py.
 """
 
 from __future__ import annotations

@@ -337,7 +337,7 @@ def sparql_problems(
 def core_problems(data_nquads: bytes, core: Any, focus: set[str] | None = None) -> list[Problem]:
     """The SHACL core results of ``core`` shapes (no sh:sparql) on the union of the graphs of
     ``data_nquads``, by shacl-rust (pinned in pyproject.toml; chosen by measurement, see
-    README "Validation engines").
+    docs/building.md, "Validation engines").
 
     shacl-rust gives each result's messages as its own default text plus the shape's
     sh:message; the shape's is kept (the first in code-point order when there are several),
