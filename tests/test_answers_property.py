@@ -12,9 +12,10 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
+from kgbuild.errors import ValidationFailed
 from kgbuild.graph.paging import split_select
 from kgbuild.graph.query import bound_text, standalone_text
 from kgbuild.graph.saved import saved_queries
@@ -174,9 +175,13 @@ STEPS = st.tuples(
     deadline=None,
     derandomize=True,  # the same examples in every run and on every machine
     database=None,
+    # no shrinking: a failure is reported with the example that found it, in seconds rather
+    # than the minutes shrinking whole builds would take
+    phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(STEPS, min_size=1, max_size=3))
+@example(steps=[("remove", 0, 0)])  # document 0 alone labels an event document 2 reports
 def test_stored_answers_equal_live_answers_after_any_changes(
     base: Path, tmp_path_factory: pytest.TempPathFactory, steps: list[tuple]
 ) -> None:
@@ -185,7 +190,19 @@ def test_stored_answers_equal_live_answers_after_any_changes(
     shutil.copytree(base / "project", project)
     shutil.copytree(base / "dist", out, symlinks=True)
     for step in steps:
+        before = work / "before"
+        shutil.copytree(project, before)
         apply(step, project, base / "pool")
-        build(Project.at(project, ID), out_dir=out)
+        try:
+            build(Project.at(project, ID), out_dir=out)
+        except ValidationFailed:
+            # A change can leave the data invalid, e.g. removing the one document that labels
+            # an event other documents report: the build refuses it, the last build stands and
+            # its stored answers are still those of the data it was built from.
+            shutil.rmtree(project)
+            before.rename(project)
+            check_answers_are_live(project, out)
+            continue
+        shutil.rmtree(before)
         check_answers_are_live(project, out)
     shutil.rmtree(work)
