@@ -6,7 +6,8 @@ step: the symbolic link ``dist/.current`` is pointed at the new generation with 
 which is atomic. ``dist/graph.ttl``, ``dist/store`` and the rest are fixed links into
 ``.current``, so every output switches in that same instant. A build that fails or is killed
 before the commit leaves the previous generation, and so every previous output, exactly as it
-was; its unfinished generation is removed by the next build.
+was; its unfinished generation is removed by the next build. One build or publish writes a
+folder at a time, and a generation a reader still holds is not removed (locks.py).
 
 A release folder (``kgbuild publish``) is the same idea with one link: ``dist/release`` is a
 link to a finished ``.release-*`` folder beside it, swapped by one rename.
@@ -24,8 +25,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from kgbuild.locks import CURRENT, LOCK_FILE, remove_unless_held
+
 GENERATIONS = ".generations"
-CURRENT = ".current"
+__all__ = ["CURRENT", "GENERATIONS", "new_generation", "point", "prune", "write_file"]
 
 
 def write_file(path: Path, data: bytes, *, durable: bool = False) -> None:
@@ -57,6 +60,7 @@ def new_generation(out: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     generation = Path(tempfile.mkdtemp(prefix="build-", dir=folder))
     generation.chmod(0o755)  # mkdtemp makes it private; outputs are for everyone to read
+    (generation / LOCK_FILE).touch(0o644)  # readers hold it shared (locks.reading)
     return generation
 
 
@@ -107,11 +111,13 @@ def swap_folder(staging: Path, folder: Path) -> None:
 
 
 def prune(out: Path, keep: Path) -> None:
-    """Remove every generation but ``keep`` (unfinished ones from killed builds included)."""
+    """Remove every generation but ``keep`` that no reader holds (unfinished ones from killed
+    builds included); the caller holds ``out``'s writing lock (locks.py), so no other build
+    is making one."""
     folder = out / GENERATIONS
-    for child in folder.iterdir() if folder.is_dir() else []:
+    for child in sorted(folder.iterdir()) if folder.is_dir() else []:
         if child.resolve() != keep.resolve():
-            shutil.rmtree(child, ignore_errors=True)
+            remove_unless_held(child, lambda path: shutil.rmtree(path, ignore_errors=True))
 
 
 def _sync_folder(folder: Path) -> None:

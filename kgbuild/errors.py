@@ -76,6 +76,10 @@ class OutputError(KGBuildError):
     exit_code = EXIT_OUTPUT
 
 
+class Busy(OutputError):
+    """Another build or publish is writing the same folder (and the caller would not wait)."""
+
+
 class ValidationFailed(KGBuildError):
     """The built data violates the shapes (exit 1). Nothing is written.
 

@@ -1,7 +1,8 @@
 """Progress of long work, reported by the library through a callback; only the CLI draws it.
 
 A stage (``"reading documents"``, ``"validating"`` ...) reports how many of its ``total``
-units are ``done``; a caller that passes no callback gets none of this.
+units are ``done``; a caller that passes no callback gets none of this. A Note is a line to
+show whether or not progress is drawn (a build waiting for another to finish).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ class Step:
     unit: str = "documents"
 
 
-ProgressCallback = Callable[[Step], None]
+@dataclass(frozen=True)
+class Note:
+    """A line for the user, shown even where no progress is drawn."""
+
+    text: str
+
+
+ProgressCallback = Callable[[Step | Note], None]
 
 
 def report(
@@ -29,3 +37,9 @@ def report(
     """Call ``callback`` (if any) with one Step."""
     if callback is not None:
         callback(Step(stage, done, total, unit))
+
+
+def note(callback: ProgressCallback | None, text: str) -> None:
+    """Call ``callback`` (if any) with one Note."""
+    if callback is not None:
+        callback(Note(text))

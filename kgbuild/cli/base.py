@@ -19,6 +19,7 @@ import click
 
 from kgbuild import __version__
 from kgbuild.errors import EXIT_INTERNAL, KGBuildError
+from kgbuild.progress import Note
 from kgbuild.project import Project
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
 
@@ -74,6 +75,12 @@ engine_option = click.option(
 quiet_option = click.option(
     "--quiet", is_flag=True, help="Show no progress (it shows only on a terminal anyway)."
 )
+no_wait_option = click.option(
+    "--no-wait",
+    is_flag=True,
+    help="If another build or publish is writing the folder, exit 3 at once instead of "
+    "waiting for it.",
+)
 
 
 class ProgressView:
@@ -98,6 +105,10 @@ class ProgressView:
         self.stage: str | None = None
 
     def __call__(self, step: Any) -> None:
+        if isinstance(step, Note):  # shown even when quiet or not a terminal
+            self._finish()
+            click.echo(step.text, file=self.stream)
+            return
         if not self.enabled or self.clock() - self.started < self.delay:
             return
         if step.stage != self.stage or self.bar is None:

@@ -16,6 +16,7 @@ from kgbuild.cli.base import (
     exits,
     main,
     max_bytes_option,
+    no_wait_option,
     out_option,
     project_options,
     quiet_option,
@@ -29,7 +30,7 @@ from kgbuild.project import Project
     (0, "built"),
     (1, "the data violates the shapes (nothing written)"),
     (2, "an input could not be read or is malformed (nothing written)"),
-    (3, "the output could not be written (nothing replaced)"),
+    (3, "the output could not be written, or --no-wait and another run is writing it"),
 )
 @main.command()
 @project_options
@@ -37,6 +38,7 @@ from kgbuild.project import Project
 @max_bytes_option
 @engine_option
 @quiet_option
+@no_wait_option
 @click.option(
     "--merged",
     is_flag=True,
@@ -44,7 +46,13 @@ from kgbuild.project import Project
     "publish always writes them).",
 )
 def build(
-    project: Project, out_dir: Path | None, max_bytes: int, engine: str, quiet: bool, merged: bool
+    project: Project,
+    out_dir: Path | None,
+    max_bytes: int,
+    engine: str,
+    quiet: bool,
+    no_wait: bool,
+    merged: bool,
 ) -> None:
     """Build the dataset from ontology/, data/ and shapes/ and write it to dist/.
 
@@ -52,7 +60,8 @@ def build(
     locates each evidence quote in its document, validates the result against the SHACL
     shapes, and writes dataset.trig and dataset.nq (a named graph per source), the query
     store and validation.json; with --merged also graph.ttl, graph.nt and graph.jsonld (all
-    graphs merged). Same inputs, same bytes.
+    graphs merged). Same inputs, same bytes. One build or publish at a time writes a
+    folder: a second one waits for the first (--no-wait: exits 3 instead).
 
     \b
     Example:
@@ -69,6 +78,7 @@ def build(
                 engine=engine,
                 progress=progress,
                 merged=merged,
+                wait=not no_wait,
             )
     except ValidationFailed as exc:
         if exc.result is not None:

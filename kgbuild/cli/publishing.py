@@ -14,6 +14,7 @@ from kgbuild.cli.base import (
     engine_option,
     exits,
     main,
+    no_wait_option,
     number_option,
     out_option,
     project_options,
@@ -28,7 +29,11 @@ from kgbuild.project import Project
     (0, "the release was written"),
     (1, "the data violates the shapes (nothing published)"),
     (2, "an input could not be read or is malformed (nothing published)"),
-    (3, "the release could not be written (the previous one stays)"),
+    (
+        3,
+        "the release could not be written (the previous one stays), or --no-wait and another "
+        "run is writing the build folder",
+    ),
 )
 @main.command()
 @project_options
@@ -59,6 +64,7 @@ from kgbuild.project import Project
 )
 @engine_option
 @quiet_option
+@no_wait_option
 def publish(
     project: Project,
     out_dir: Path | None,
@@ -69,6 +75,7 @@ def publish(
     issued: str | None,
     engine: str,
     quiet: bool,
+    no_wait: bool,
 ) -> None:
     """Write a linked-data release: dumps, VoID/DCAT, docs, website, checksums.
 
@@ -100,6 +107,7 @@ def publish(
             issued=issued,
             engine=engine,
             progress=progress,
+            wait=not no_wait,
         )
     if release.drafts_left_out:
         click.echo(

@@ -40,6 +40,7 @@ class Outcome:
     def __init__(self, result: object) -> None:
         self._result = result
         self._rows: list[list[object]] | None = None
+        self.held: object | None = None  # what keeps the build it reads alive (locks.Reading)
         if isinstance(result, pyoxigraph.QueryBoolean):
             self.form = "ASK"
         elif isinstance(result, pyoxigraph.QuerySolutions):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kgbuild.graph.paging import DEFAULT_PAGE
+from kgbuild.locks import Reading
 from kgbuild.pipeline.building import _project
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
@@ -48,8 +49,12 @@ def query(
     from kgbuild.graph.store import open_store
 
     project, text, bindings = _question(project, text, params)
-    store = open_store(dist or project.dist_dir)
-    return run_query(store, text, base=project.base, reason=reason, params=bindings)
+    held = Reading(dist or project.dist_dir)  # kept by the answer, which streams from it
+    outcome = run_query(
+        open_store(held.folder), text, base=project.base, reason=reason, params=bindings
+    )
+    outcome.held = held
+    return outcome
 
 
 def query_page(
@@ -66,14 +71,15 @@ def query_page(
     """One page of a SELECT answer (rows ``offset``+1 … ``offset``+``limit``) with the total
     number of rows (see graph/paging.py run_page); ASK, CONSTRUCT and DESCRIBE give their
     Outcome whole. ``read=False`` for a page to serialize in a standard format."""
-    from kgbuild.graph.paging import run_page
+    from kgbuild.graph.paging import Page, run_page
     from kgbuild.graph.store import open_store
     from kgbuild.graph.stored import answer_page
 
     project, text, bindings = _question(project, text, params)
+    held = Reading(dist or project.dist_dir)  # kept by the answer, which streams from it
     if not reason:  # the build's answer to exactly this question, if it wrote one
         kept = answer_page(
-            dist or project.dist_dir,
+            held.folder,
             text,
             base=project.base,
             params=bindings,
@@ -82,9 +88,8 @@ def query_page(
         )
         if kept is not None:
             return kept
-    store = open_store(dist or project.dist_dir)
-    return run_page(
-        store,
+    answer = run_page(
+        open_store(held.folder),
         text,
         base=project.base,
         reason=reason,
@@ -93,6 +98,8 @@ def query_page(
         offset=offset,
         read=read,
     )
+    (answer.outcome if isinstance(answer, Page) else answer).held = held
+    return answer
 
 
 def ask(

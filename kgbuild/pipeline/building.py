@@ -7,7 +7,7 @@ import contextlib
 import gc
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +32,8 @@ from kgbuild.graph.stored import ANSWERS_DIR
 from kgbuild.incremental.answers import KeptAnswers
 from kgbuild.incremental.state import BuildState, load_state, save_state
 from kgbuild.incremental.update import chunk_digests, last_report, update
-from kgbuild.progress import ProgressCallback, report
+from kgbuild.locks import current_generation, writing
+from kgbuild.progress import ProgressCallback, note, report
 from kgbuild.project import Project
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
 from kgbuild.validation.engine import Engine, validate_dataset, validate_quads
@@ -74,12 +75,6 @@ def _shapes_digest(project: Project) -> str:
     return digest(*(part for f in files for part in (f.name, f.read_bytes())))
 
 
-def _current(out: Path) -> Path | None:
-    """The generation the outputs in ``out`` come from (None before a first build)."""
-    current = out / CURRENT
-    return current.resolve() if current.is_dir() else None
-
-
 def _doc_graphs(project: Project, assembly: Assembly) -> dict[str, str]:
     return {doc_id: project.graph_iri(doc_id) for doc_id in assembly.documents}
 
@@ -115,6 +110,7 @@ def build(
     engine: str | Engine = Engine.FAST,
     progress: ProgressCallback | None = None,
     merged: bool = False,
+    wait: bool = True,
 ) -> BuildResult:
     """Build the dataset, validate it, and (if it conforms) write the outputs to ``out_dir``.
 
@@ -129,11 +125,23 @@ def build(
     the reference engine always validates everything); ``progress`` hears each stage's
     progress (kgbuild.progress); ``merged`` also writes the merged dumps (graph.ttl, graph.nt,
     graph.jsonld), which otherwise only `publish` writes.
+
+    One build or publish at a time writes an output folder (kgbuild/locks.py): if another
+    holds it, ``progress`` hears a Note and the build waits, or with ``wait=False`` raises
+    Busy (an OutputError) at once.
     """
-    with _no_gc():
+    project = _project(project)
+    out = out_dir or project.dist_dir
+    with contextlib.ExitStack() as held, _no_gc():
+        if write:
+            held.enter_context(writing(out, wait=wait, waiting=_waiting(progress)))
         return _build(
             project, out_dir, write, max_bytes, workers, use_cache, engine, progress, merged
         )
+
+
+def _waiting(progress: ProgressCallback | None) -> Callable[[str], None]:
+    return lambda text: note(progress, text)
 
 
 @contextlib.contextmanager
@@ -167,7 +175,7 @@ def _build(
     out = out_dir or project.dist_dir
     cache = Cache(cache_folder(out) if write and use_cache else None)
     schema = project_schema(project, ontology_chunk(project), cache)
-    previous = _current(out) if write else None
+    previous = current_generation(out) if write else None
     state = (
         load_state(previous, reading_fingerprint(project), _shapes_digest(project))
         if use_cache
@@ -320,6 +328,7 @@ def publish(
     workers: int = 2,
     engine: str = "fast",
     progress: ProgressCallback | None = None,
+    wait: bool = True,
 ) -> Release:
     """Write a linked-data release (default ``dist/release/``) of the validated dataset.
 
@@ -327,17 +336,51 @@ def publish(
     validation come from that build, so nothing is read or validated again unless the inputs
     changed since. Documents still marked as drafts are left out unless
     ``include_drafts``. Raises ValidationFailed (nothing published) when the
-    data violates the shapes.
+    data violates the shapes. The build folder is held as a build holds it (``wait``: see
+    build), so no build changes it while it is published.
     """
+    project = _project(project)
+    with writing(dist or project.dist_dir, wait=wait, waiting=_waiting(progress)):
+        return _publish(
+            project,
+            out_dir,
+            dist,
+            url,
+            sparql_endpoint,
+            include_texts,
+            include_drafts,
+            issued,
+            max_bytes,
+            workers,
+            engine,
+            progress,
+        )
+
+
+def _publish(
+    project: Project,
+    out_dir: Path | None,
+    dist: Path | None,
+    url: str | None,
+    sparql_endpoint: str | None,
+    include_texts: bool,
+    include_drafts: bool,
+    issued: str | None,
+    max_bytes: int,
+    workers: int,
+    engine: str,
+    progress: ProgressCallback | None,
+) -> Release:
     from kgbuild.release.info import read_release_info
     from kgbuild.release.publish import DEFAULT_URL, write_release
 
-    project = _project(project)
     engine = Engine.of(engine, project)
     info = read_release_info(project)
     built = dist or project.dist_dir
     cache = Cache(cache_folder(built))
-    state = load_state(_current(built), reading_fingerprint(project), _shapes_digest(project))
+    state = load_state(
+        current_generation(built), reading_fingerprint(project), _shapes_digest(project)
+    )
     assembly = assemble(project, max_bytes, cache, workers, progress, state)
     documents = len(assembly.documents)
     report(progress, "validating", 0, documents)

@@ -9,7 +9,8 @@ from kgbuild.cache import Cache
 from kgbuild.errors import InputError
 from kgbuild.graph.assemble import assemble, reading_fingerprint
 from kgbuild.incremental.state import load_state
-from kgbuild.pipeline.building import _current, _project, _shapes_digest, cache_folder
+from kgbuild.locks import Reading, current_generation
+from kgbuild.pipeline.building import _project, _shapes_digest, cache_folder
 from kgbuild.progress import ProgressCallback, report
 from kgbuild.project import Project
 from kgbuild.sources.files import DEFAULT_MAX_BYTES
@@ -30,8 +31,10 @@ def event_index(project: Project | str | Path, exclude: set[str] | None = None) 
     if not document_ids(project):
         return EventIndex.from_nquads(b"", project.base, project.ontology_file)
     cache = Cache(cache_folder(dist))
-    state = load_state(_current(dist), reading_fingerprint(project), _shapes_digest(project))
-    assembly = assemble(project, DEFAULT_MAX_BYTES, cache, 1, None, state)
+    with Reading(dist) as held:  # the last build's chunks are read from its dataset.nq
+        previous = held.folder if held.folder != dist else current_generation(dist)
+        state = load_state(previous, reading_fingerprint(project), _shapes_digest(project))
+        assembly = assemble(project, DEFAULT_MAX_BYTES, cache, 1, None, state)
     return EventIndex.from_nquads(
         assembly.nquads, project.base, project.ontology_file, exclude or set()
     )

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from kgbuild.errors import ServeError
 from kgbuild.graph.store import STORE_DIR, NotBuilt
+from kgbuild.locks import Reading
 from kgbuild.release.questions import Refusal as _Refusal
 from kgbuild.release.questions import accepted
 
@@ -394,11 +395,15 @@ class Server:
     def __init__(
         self, dist: Path, release: Path, host: str, port: int, limits: Limits, base: str
     ) -> None:
-        store = dist / STORE_DIR
+        # the build served, held so that no later build removes it meanwhile (locks.py); a
+        # build made while serving is served from the next start
+        self.held = Reading(dist)
+        store = self.held.folder / STORE_DIR
         if not store.is_dir():
+            self.held.release()
             raise NotBuilt(f"nothing is built in {dist} yet", hint="run 'kgbuild build' first")
         self.store, self.release, self.host, self.port = store, release, host, port
-        self.dist = dist
+        self.dist = self.held.folder
         self.limits, self.base = limits, base
         self.process: subprocess.Popen[bytes] | None = None
         self.front: Front | None = None

@@ -25,6 +25,7 @@ from kgbuild.errors import InputError, Location
 from kgbuild.graph.assemble import event_classes, unit_chunk
 from kgbuild.graph.dumps import REPORT_FILE
 from kgbuild.graph.store import open_store, replace_graphs
+from kgbuild.locks import Reading
 from kgbuild.namespaces import KG, OWL, RDF, VOCAB
 from kgbuild.project import Project
 from kgbuild.sources.files import (
@@ -257,15 +258,16 @@ def validate_around(
 
 
 def working_store(
-    project: Project, dist: Path, base: list[pyoxigraph.Quad] | None
+    project: Project, dist: Path, base: list[pyoxigraph.Quad] | None, built: Path | None = None
 ) -> tuple[pyoxigraph.Store, Path | None]:
-    """A writable store to check new data in: a copy of the built store (RocksDB checkpoint:
-    hard links, milliseconds), or an in-memory store of ``base`` quads when given."""
+    """A writable store to check new data in: a copy of the built store (of ``built``, the
+    generation read, else ``dist``; a RocksDB checkpoint in ``dist``: hard links,
+    milliseconds), or an in-memory store of ``base`` quads when given."""
     if base is not None:
         store = pyoxigraph.Store()
         replace_graphs(store, set(), base, project.graph_iri("inferred"))
         return store, None
-    source = open_store(dist)
+    source = open_store(built or dist)
     try:
         folder = Path(tempfile.mkdtemp(prefix=".validate-", dir=dist))
     except OSError:
@@ -380,7 +382,9 @@ def check_files(
     schema = schema_quads(project)
     dist = dist or project.dist_dir
     ontology = [q for q in schema if q.graph_name.value == project.graph_iri("ontology")]
-    store, scratch = working_store(project, dist, schema if alone else None)
+    held = Reading(dist)  # the build checked against, which no build removes meanwhile
+    built = held.folder
+    store, scratch = working_store(project, dist, schema if alone else None, built)
     try:
         replaced = replace_graphs(store, new.replaces, new.quads, project.graph_iri("inferred"))
         focus = {q.subject for q in new.quads}
@@ -388,7 +392,7 @@ def check_files(
         known = (
             set()
             if alone
-            else baseline(project, dist, ontology, recompute=replaced, focus=focus, engine=engine)
+            else baseline(project, built, ontology, recompute=replaced, focus=focus, engine=engine)
         )
         problems = [p for p in report.problems if p.key not in known]
         problems += open_world_problems(
@@ -398,6 +402,7 @@ def check_files(
         del store
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+        held.release()
     return NewDataReport(problems=sort_problems(problems), base=project.base, files=new.files)
 
 
