@@ -365,7 +365,10 @@ def place_network_chunk(summaries: Iterable[Summary], project: Project) -> tuple
 
 
 def input_stat(project: Project, doc_id: str) -> tuple[int, ...]:
-    """Size and modification time (ns) of a document's two files; () if one is missing."""
+    """What git compares to call a file unchanged without reading it, for a document's two
+    files: size, modification and change times (ns), inode and device; () if one is missing.
+    An edit that keeps the size and has its modification time put back (``touch -r``) still
+    changes the change time."""
     folder = str(project.documents_dir)
     out: list[int] = []
     for suffix in (".txt", ".yaml"):
@@ -373,7 +376,7 @@ def input_stat(project: Project, doc_id: str) -> tuple[int, ...]:
             st = os.stat(os.path.join(folder, doc_id + suffix))
         except OSError:
             return ()
-        out += [st.st_size, st.st_mtime_ns]
+        out += [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
     return tuple(out)
 
 
@@ -424,7 +427,7 @@ def _document_entries(
         if entry is not None and previous_hits is not None:
             previous_hits.add(doc_id)
         if entry is None and key:
-            entry = cache.get("unit", key)
+            entry = cache.get("unit", key, (Summary, Location), _is_unit)
         if entry is not None:
             found[doc_id] = entry
         else:
@@ -461,6 +464,16 @@ def _document_entries(
         found[doc_id] = (chunk, summary)
     input_stats.update(stats)
     return {d: k for d, k in keys.items() if k}, [found[doc_id] for doc_id in doc_ids]
+
+
+def _is_unit(value: object) -> bool:
+    """A document's cache entry: its chunk and summary."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], bytes)
+        and isinstance(value[1], Summary)
+    )
 
 
 def _load_documents_job(

@@ -171,7 +171,7 @@ def project_schema(project: Project, ontology_chunk: bytes, cache: Cache | None 
     """The ontology's closure (graph/ontology's chunk), from the cache when it has it."""
     cache = cache or Cache(None)
     key = digest("schema", ontology_chunk)
-    schema = cache.get("schema", key)
+    schema = cache.get("schema", key, (Schema,), lambda value: isinstance(value, Schema))
     if schema is None:
         schema = ontology_schema(pyoxigraph.parse(ontology_chunk, pyoxigraph.RdfFormat.N_QUADS))
         cache.put("schema", key, schema)
@@ -202,7 +202,7 @@ def graph_entailments(
             cache.put("entailed", key, found)
             yield found
             continue
-        found = cache.get("entailed", key)
+        found = cache.get("entailed", key, (), _are_lines)
         if found is None:
             found = graph_lines(
                 pyoxigraph.parse(bytes(chunk), pyoxigraph.RdfFormat.N_QUADS), schema
@@ -210,6 +210,10 @@ def graph_entailments(
             cache.did("graphs reasoned", 1)
             cache.put("entailed", key, found)
         yield found
+
+
+def _are_lines(value: object) -> bool:
+    return isinstance(value, set) and all(isinstance(line, str) for line in value)
 
 
 def load_inferred(

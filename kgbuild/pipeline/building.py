@@ -141,6 +141,7 @@ def build(
 
 
 def _waiting(progress: ProgressCallback | None) -> Callable[[str], None]:
+    """A line for the user (waiting for a lock, a damaged state or cache entry discarded)."""
     return lambda text: note(progress, text)
 
 
@@ -173,11 +174,12 @@ def _build(
     project = _project(project)
     engine = Engine.of(engine, project)
     out = out_dir or project.dist_dir
-    cache = Cache(cache_folder(out) if write and use_cache else None)
+    told = _waiting(progress)  # damaged state or cache entries: one line each
+    cache = Cache(cache_folder(out) if write and use_cache else None, told)
     schema = project_schema(project, ontology_chunk(project), cache)
     previous = current_generation(out) if write else None
     state = (
-        load_state(previous, reading_fingerprint(project), _shapes_digest(project))
+        load_state(previous, reading_fingerprint(project), _shapes_digest(project), told)
         if use_cache
         else None
     )
@@ -377,9 +379,10 @@ def _publish(
     engine = Engine.of(engine, project)
     info = read_release_info(project)
     built = dist or project.dist_dir
-    cache = Cache(cache_folder(built))
+    told = _waiting(progress)
+    cache = Cache(cache_folder(built), told)
     state = load_state(
-        current_generation(built), reading_fingerprint(project), _shapes_digest(project)
+        current_generation(built), reading_fingerprint(project), _shapes_digest(project), told
     )
     assembly = assemble(project, max_bytes, cache, workers, progress, state)
     documents = len(assembly.documents)
