@@ -3,6 +3,7 @@ validate, bad input gets a clear message and leaves nothing behind, output is de
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -134,6 +135,12 @@ def test_bad_input_is_refused_with_the_file_and_a_fix(
     assert result.exit_code == 2, result.output
     assert words in result.output and "article.txt" in result.output and "fix:" in result.output
     assert _nothing_new(copy)
+    # a fix never names an option that `kgbuild draft` does not have
+    options = set(
+        re.findall(r"--[a-z][a-z-]+", CliRunner().invoke(main, ["draft", "--help"]).output)
+    )
+    named = set(re.findall(r"--[a-z][a-z-]+", result.output))
+    assert named <= options, f"the fix names {sorted(named - options)}"
 
 
 def test_existing_id_is_not_overwritten_without_force(copy: Path) -> None:

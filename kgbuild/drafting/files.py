@@ -15,7 +15,11 @@ from kgbuild.sources.files import check_size
 
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 SEED_ID = re.compile(r"^(\d{3})_[0-9a-f]{16}$")
-MAX_BYTES = 1_000_000
+MAX_BYTES = 1_000_000  # one news article; `kgbuild draft` has no option to raise it
+TOO_LONG = (
+    "kgbuild draft reads one news article of at most 1,000,000 bytes: give each article its "
+    "own .txt file"
+)
 
 
 def read_input(
@@ -26,7 +30,7 @@ def read_input(
     if data is None:
         assert source is not None
         try:
-            check_size(source, max_bytes)
+            check_size(source, max_bytes, TOO_LONG)
             data = source.read_bytes()
         except IsADirectoryError:
             raise InputError(
@@ -38,7 +42,7 @@ def read_input(
         raise InputError(
             where,
             f"input is {len(data)} bytes, over the limit of {max_bytes} for one article",
-            hint="draft one article at a time, or raise the limit with --max-bytes",
+            hint=TOO_LONG,
         )
     if not data.strip():
         raise InputError(where, "the article is empty", hint="put the article's text in the file")

@@ -20,15 +20,15 @@ from kgbuild.sources.yamlio import Mapping, read_yaml
 DEFAULT_MAX_BYTES = 5_000_000
 
 
-def check_size(path: Path, max_bytes: int) -> None:
+def check_size(
+    path: Path,
+    max_bytes: int,
+    hint: str = "raise the limit with --max-bytes if the file is genuine",
+) -> None:
     """Refuse an input file larger than ``max_bytes`` (the --max-bytes limit)."""
     size = path.stat().st_size
     if size > max_bytes:
-        raise InputError(
-            path,
-            f"file is {size} bytes, over the limit of {max_bytes}",
-            hint="raise the limit with --max-bytes if the file is genuine",
-        )
+        raise InputError(path, f"file is {size} bytes, over the limit of {max_bytes}", hint=hint)
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
