@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import socket
 import subprocess
@@ -152,10 +153,12 @@ def test_push_retries_transient_failures_and_sends_credentials(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/store"
+        lines: list[str] = []
         result = push(
             built[1] / "dataset.nq",
             url,
             wait=0.01,
+            notify=lines.append,
             environ={
                 "KGBUILD_PUSH_USER": "kg",
                 "KGBUILD_PUSH_PASSWORD": "s3cret",
@@ -165,6 +168,10 @@ def test_push_retries_transient_failures_and_sends_credentials(
     finally:
         server.shutdown()
     assert result.ok and result.retries == len(result.graphs)  # one 503 per graph, retried once
+    assert len(lines) == result.retries  # one line for each retry, saying what it waits for
+    assert all(
+        line.startswith("retrying PUT ") and "(retry 1 of 4): HTTP 503" in line for line in lines
+    )
     expected = "Basic " + base64.b64encode(b"kg:s3cret").decode()
     assert set(Flaky.auth) == {expected}
 
@@ -255,3 +262,46 @@ def test_unreachable_store_is_exit_3(built: tuple[BuildResult, Path]) -> None:
     )
     assert result.exit_code == 3
     assert "is the store running" in result.output
+
+
+def test_a_store_that_never_answers_ends_the_push_at_its_time_budget(
+    built: tuple[BuildResult, Path],
+) -> None:
+    """The listener accepts connections and never answers: the push stops at --timeout with
+    exit 3 and the reason, not minutes later."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/store"
+    started = time.monotonic()
+    try:
+        result = CliRunner().invoke(
+            main,
+            [
+                "push",
+                "--project",
+                str(committed()),
+                "--dist",
+                str(built[1]),
+                "--endpoint",
+                url,
+                "--timeout",
+                "4",
+            ],
+        )
+    finally:
+        listener.close()
+        for connection in held:
+            connection.close()
+    took = time.monotonic() - started
+    assert result.exit_code == 3, result.output
+    assert "stopped at the time limit of 4 s" in result.output
+    assert "no answer within 4 s" in result.output
+    assert "Traceback" not in result.output
+    assert took < 30, f"the push took {took:.0f} s with a budget of 4 s"

@@ -197,7 +197,11 @@ def serve(
 @exits(
     (0, "every graph is in the store with the expected number of triples"),
     (2, "nothing built to push, or the dump cannot be read"),
-    (3, "the store refused a request, could not be reached, or holds other counts"),
+    (
+        3,
+        "the store refused a request, could not be reached, ran out of --timeout, or holds "
+        "other counts",
+    ),
 )
 @main.command()
 @project_options
@@ -208,7 +212,13 @@ def serve(
     help="The store's Graph Store Protocol endpoint (e.g. http://localhost:7878/store).",
 )
 @dist_option
-@number_option("--timeout", 60.0, 1.0, "Seconds to wait for each request.")
+@number_option(
+    "--timeout",
+    600.0,
+    1.0,
+    "Seconds the whole push may take, every request and retry included (one request waits "
+    "at most 30 s).",
+)
 @number_option(
     "--retries", 4, 0, "Retries of a request after a transient failure (network, 5xx, 429)."
 )
@@ -261,6 +271,7 @@ def push(
             timeout=timeout,
             retries=retries,
             progress=progress,
+            notify=lambda line: click.echo(line, err=True),
         )
     for graph, sent in result.graphs.items():
         click.echo(

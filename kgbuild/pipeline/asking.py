@@ -181,16 +181,20 @@ def push(
     *,
     dist: Path | None = None,
     dump: Path | None = None,
-    timeout: float = 60.0,
+    timeout: float = 600.0,
     retries: int = 4,
     progress: Callable[[str, int], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> PushResult:
     """Load the built dataset (or ``dump``, an N-Quads or TriG file such as the release's
     kgbuild.nq) into a triple store, one Graph Store PUT per named graph, and read every graph
-    back; raises PushError when the store holds other counts. Credentials come from the
-    environment (see release/push.py)."""
+    back, all within ``timeout`` seconds (``notify`` hears a line for each retry); raises
+    PushError when the store holds other counts. Credentials come from the environment (see
+    release/push.py)."""
     from kgbuild.release.push import push as push_dump
 
     project = _project(project)
     dump = dump or (dist or project.dist_dir) / "dataset.nq"
-    return push_dump(dump, endpoint, timeout=timeout, retries=retries, progress=progress)
+    return push_dump(
+        dump, endpoint, timeout=timeout, retries=retries, progress=progress, notify=notify
+    )

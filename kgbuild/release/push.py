@@ -1,15 +1,21 @@
 """`kgbuild push`: load the dataset into a triple store over the SPARQL 1.1 Graph Store
 HTTP Protocol, one PUT per named graph (replacing that graph), then check what the store holds.
 
-HTTP goes through requests (its Digest authentication, connection pooling) with urllib3's
-retries (network errors, 408, 429, 5xx, with back-off and the server's Retry-After).
-Credentials come from the environment, never from the command line (see credentials()).
+HTTP goes through requests (its Digest authentication, connection pooling). A request that
+fails for a transient reason (no connection, no answer in time, 408, 429, 5xx) is tried again
+after a back-off or the server's Retry-After (urllib3 parses it), each retry announced in one
+line, and the whole push has one time budget: urllib3's own retries can do neither (they are
+silent, and each try has the full timeout again, so a store that never answers kept a push
+silent for minutes). Credentials come from the environment, never from the command line (see
+credentials()).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,13 +23,14 @@ from pathlib import Path
 
 import pyoxigraph
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from urllib3.util.retry import Retry
 
 from kgbuild.errors import InputError, KGBuildError, PushError
 
 RETRY_STATUS = {408, 429, 500, 502, 503, 504}
+REQUEST_TIMEOUT = 30.0  # the longest one request may wait for an answer (within the budget)
+MAX_WAIT = 60.0  # the longest wait between tries, whatever Retry-After asks
 N_TRIPLES = "application/n-triples"
 AUTH_SCHEMES = ("basic", "digest")
 
@@ -123,28 +130,24 @@ def graph_url(endpoint: str, graph: str) -> str:
 
 
 class Client:
-    """The HTTP side of a push: a requests session that retries network errors, 408, 429 and
-    5xx ``retries`` times, waiting ``wait`` × 2^n seconds (or the server's Retry-After)
-    between tries, and authenticates as ``auth`` says."""
+    """The HTTP side of a push: a requests session that retries network errors, timeouts,
+    408, 429 and 5xx ``retries`` times, waiting ``wait`` × 2^n seconds (or the server's
+    Retry-After) between tries, telling ``notify`` of each retry, all within ``timeout``
+    seconds from its start; and authenticates as ``auth`` says."""
 
     def __init__(
-        self, auth: BearerAuth | Login | None, *, retries: int, wait: float, timeout: float
+        self,
+        auth: BearerAuth | Login | None,
+        *,
+        retries: int,
+        wait: float,
+        timeout: float,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
-        retry = Retry(
-            total=retries,
-            connect=retries,
-            read=retries,
-            status=retries,
-            status_forcelist=sorted(RETRY_STATUS),
-            allowed_methods=["GET", "PUT"],
-            backoff_factor=wait,
-            raise_on_status=False,
-        )
         self.http = requests.Session()
-        self.http.mount("http://", HTTPAdapter(max_retries=retry))
-        self.http.mount("https://", HTTPAdapter(max_retries=retry))
         self.http.trust_env = False  # no proxy or .netrc from the environment
-        self.timeout = timeout
+        self.budget, self.deadline = timeout, time.monotonic() + timeout
+        self.max_retries, self.wait, self.notify = retries, wait, notify
         self.login = auth if isinstance(auth, Login) else None
         self.pending = self.login if self.login and self.login.scheme is None else None
         if isinstance(auth, BearerAuth):
@@ -174,20 +177,59 @@ class Client:
     def _send(
         self, method: str, url: str, data: bytes | None, headers: dict[str, str]
     ) -> requests.Response:
-        try:
-            response = self.http.request(
-                method, url, data=data, headers=headers, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            reason = exc.args[0] if exc.args else exc
-            reason = getattr(reason, "reason", reason)
-            raise PushError(
-                f"{method} {url}: {_one_line(str(reason))}",
-                hint="is the store running and reachable?",
-            ) from None
-        for hop in [*response.history, response]:
-            self.retries += len(getattr(getattr(hop.raw, "retries", None), "history", ()) or ())
-        return response
+        """The response of the first try that is not a transient failure (or of the last)."""
+        tried = 0
+        while True:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise self._out_of_time(method, url, "")
+            limit = min(REQUEST_TIMEOUT, left)
+            response: requests.Response | None = None
+            try:
+                response = self.http.request(method, url, data=data, headers=headers, timeout=limit)
+            except requests.Timeout:
+                reason = f"no answer within {limit:.3g} s"
+            except requests.ConnectionError as exc:
+                reason = _reason(exc)
+            except requests.RequestException as exc:
+                raise PushError(
+                    f"{method} {url}: {_reason(exc)}", hint="is the store running and reachable?"
+                ) from None
+            else:
+                if response.status_code not in RETRY_STATUS:
+                    return response
+                reason = f"HTTP {response.status_code} {response.reason}"
+            if tried >= self.max_retries:
+                if response is not None:
+                    return response
+                raise PushError(
+                    f"{method} {url}: {reason}", hint="is the store running and reachable?"
+                )
+            pause = self._pause(response, tried)
+            if time.monotonic() + pause >= self.deadline:
+                raise self._out_of_time(method, url, reason)
+            tried += 1
+            self.retries += 1
+            if self.notify is not None:
+                self.notify(
+                    f"retrying {method} {url} in {pause:.3g} s (retry {tried} of "
+                    f"{self.max_retries}): {reason}"
+                )
+            time.sleep(pause)
+
+    def _pause(self, response: requests.Response | None, tried: int) -> float:
+        asked = response.headers.get("Retry-After") if response is not None else None
+        if asked:
+            with contextlib.suppress(Exception):  # urllib3 raises its own error for junk
+                return min(MAX_WAIT, max(0.0, Retry(0).parse_retry_after(asked)))
+        return min(MAX_WAIT, self.wait * 2**tried)
+
+    def _out_of_time(self, method: str, url: str, reason: str) -> PushError:
+        return PushError(
+            f"{method} {url}: stopped at the time limit of {self.budget:g} s for the whole push"
+            + (f" (last try: {reason})" if reason else ""),
+            hint="raise --timeout if the store is slow but working, or check that it answers",
+        )
 
     def _refused(self, method: str, url: str, response: requests.Response) -> PushError:
         status = f"HTTP {response.status_code} {response.reason}"
@@ -222,23 +264,35 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _reason(exc: requests.RequestException) -> str:
+    """What went wrong in a failed request, in one line (urllib3's reason where it has one)."""
+    reason = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    return _one_line(str(reason))
+
+
 def push(
     dump: Path,
     endpoint: str,
     *,
-    timeout: float = 60.0,
+    timeout: float = 600.0,
     retries: int = 4,
     wait: float = 0.5,
     progress: Callable[[str, int], None] | None = None,
     environ: Mapping[str, str] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> PushResult:
-    """PUT every named graph of ``dump`` to ``endpoint``, then GET each back and count.
+    """PUT every named graph of ``dump`` to ``endpoint``, then GET each back and count, all
+    within ``timeout`` seconds.
 
-    ``progress(graph, total)`` is called after each graph is sent. Raises PushError when a
-    request fails for good, or when the store holds other counts than were sent.
+    ``progress(graph, total)`` is called after each graph is sent, ``notify`` with one line
+    for each retry. Raises PushError when a request fails for good, when the time is up, or
+    when the store holds other counts than were sent.
     """
     graphs = graphs_of(dump)
-    client = Client(credentials(environ), retries=retries, wait=wait, timeout=timeout)
+    client = Client(
+        credentials(environ), retries=retries, wait=wait, timeout=timeout, notify=notify
+    )
     result = PushResult()
     try:
         for graph, triples in graphs.items():
