@@ -66,6 +66,22 @@ class InputError(KGBuildError):
         super().__init__(f"{self.where}: {message}", hint=hint)
 
 
+class InputProblems(InputError):
+    """Several problems in one input file, all reported in one run (the first is ``where``)."""
+
+    def __init__(self, problems: list[InputError], cap: int) -> None:
+        first = problems[0]
+        self.problems = problems
+        self.where = first.where
+        shown = "\n".join(f"  {p}".replace("\n", "\n  ") for p in problems[:cap])
+        more = f"\n  ... and {len(problems) - cap} more" if len(problems) > cap else ""
+        KGBuildError.__init__(
+            self,
+            f"{first.where.path}: {len(problems)} problems in this file:\n{shown}{more}",
+            hint=None,
+        )
+
+
 class EvidenceError(InputError):
     """An evidence quote that is not in its document, or is there more than once."""
 

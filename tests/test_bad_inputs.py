@@ -122,6 +122,43 @@ CATALOGUE = [
         edits={"data/context.jsonld": content('{"@context": "http://127.0.0.1:9/c.jsonld"}')},
     ),
     # --- kgbuild build: curated YAML -------------------------------------------------------
+    Case(  # the list of one file's problems stops at 20 (docs/errors.md); the rest are counted
+        "yaml-problems-capped",
+        BUILD,
+        2,
+        ["25 problems in this file", "... and 5 more", "unknown key 'colour'"],
+        edits={
+            DOC_YAML: append(
+                "".join(
+                    f"\n  - id: place/p{n}\n    type: Town\n    colour: red\n" for n in range(25)
+                )
+            )
+        },
+    ),
+    Case(  # three mistakes in three records (and a key after one): all in one run
+        "yaml-three-mistakes-one-run",
+        BUILD,
+        2,
+        [
+            "3 problems in this file",
+            "unknown class 'ArmedClsh'",
+            "unknown key 'plase'",
+            "'--02-30' does not exist",
+            LINE,
+        ],
+        edits={
+            DOC_YAML: lambda d: replace(
+                '    type: ArmedClash\n    date: "--10-27"',
+                '    type: ArmedClsh\n    date: "--10-27"',
+            )(
+                replace("    type: PersonGroup\n", "    type: PersonGroup\n    plase: x\n")(
+                    replace("    type: Agreement\n", '    type: Agreement\n    date: "--02-30"\n')(
+                        d
+                    )
+                )
+            )
+        },
+    ),
     Case(
         "entities-yaml-syntax",
         BUILD,

@@ -133,3 +133,25 @@ def test_strict_fails_on_warnings(built: tuple[BuildResult, Path], tmp_path: Pat
     assert validate(built, str(path))[0] == 0
     code, output = validate(built, "--strict", str(path))
     assert code == 1 and "WARNING" in output and "statedAs" in output
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_ill_typed_literals_are_violations_in_both_engines(
+    built: tuple[BuildResult, Path], tmp_path: Path, engine: str
+) -> None:
+    """On a property no shape constrains (schema:startDate), and with the type a shape wants
+    named when the value fits it; no rdflib traceback on the way."""
+    text = FIXTURE.read_text(encoding="utf-8")
+    text = text.replace(
+        "    kg:modality modality:actual ;\n",
+        "    kg:modality modality:actual ;\n"
+        '    <http://schema.org/startDate> "31st of Octobre"^^xsd:date ;\n',
+    ).replace("kg:value 5.0", 'kg:value "5"^^xsd:date')
+    path = tmp_path / "ill-typed.ttl"
+    path.write_text(text, encoding="utf-8")
+    code, output = validate(built, "--engine", engine, str(path))
+    assert code == 1, output
+    assert '"31st of Octobre" is not a valid xsd:date: write it as YYYY-MM-DD' in output
+    assert '"5" is not a valid xsd:date; did you mean "5"^^xsd:decimal?' in output
+    assert "ill-typed.ttl:18" in output
+    assert "Traceback" not in output and "Failed to convert" not in output

@@ -22,7 +22,7 @@ from typing import Any
 
 import pyoxigraph
 
-from kgbuild.errors import EvidenceError, InputError, Location
+from kgbuild.errors import EvidenceError, InputError, InputProblems, Location
 from kgbuild.namespaces import PROV, SCHEMA, XSD
 from kgbuild.rdf import iri, lit, quad
 from kgbuild.sources.evidence import QuoteError, Span, locate, mention_triples, shorten_quote
@@ -122,8 +122,16 @@ class Unit:
     mentions: int = 0
 
 
+MAX_PROBLEMS = 20  # problems listed for one file; more are counted (docs/errors.md)
+
+
 class RecordReader:
-    """Turns the records of one file into quads in one graph."""
+    """Turns the records of one file into quads in one graph.
+
+    A problem in a key does not stop the reading: every record and key is read, and finish()
+    raises the file's problems together (the first alone as itself, more as InputProblems,
+    the first MAX_PROBLEMS listed), so that one run shows every mistake in a file.
+    """
 
     def __init__(
         self,
@@ -145,6 +153,7 @@ class RecordReader:
         self._spans: dict[str, Span] = {}
         self._minted: set[str] = set()
         self._ids: dict[str, Location] = {}  # record id -> where it was first given
+        self.problems: list[InputError] = []
         # Each reader takes (value, where, key, the record's local id) and returns the value
         # for the JSON-LD node.
         self._readers: dict[str, Callable[[Any, Location, str, str], Any]] = {
@@ -169,14 +178,30 @@ class RecordReader:
     def add(self, record: Any, *, fixed_id: str | None = None, where: str = "record") -> None:
         """Check and normalise one record (a mapping), adding it to this file's graph."""
         if not isinstance(record, Mapping):
-            raise InputError(
-                self.path, f"each {where} must be a mapping of keys to values, not {record!r}"
+            self.problems.append(
+                InputError(
+                    self.path, f"each {where} must be a mapping of keys to values, not {record!r}"
+                )
             )
-        node = self._node(record, fixed_id=fixed_id)
+            return
+        try:
+            node = self._node(record, fixed_id=fixed_id)
+        except InputError as exc:
+            self.problems.append(exc)
+            return
         self._nodes.append(node)
 
+    def check(self) -> None:
+        """Raise the problems found so far: the one itself, or several as InputProblems."""
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise InputProblems(self.problems, MAX_PROBLEMS)
+
     def finish(self) -> Unit:
-        """Run the JSON-LD mapping and add what the build derives; returns the file's unit."""
+        """Run the JSON-LD mapping and add what the build derives; returns the file's unit.
+        Raises the problems of the records added (see check)."""
+        self.check()
         document = {"@context": self.vocabulary.context["@context"], "@graph": self._nodes}
         try:
             parsed = pyoxigraph.parse(
@@ -225,13 +250,19 @@ class RecordReader:
         self.unit.records += 1
         self.unit.locations.setdefault(subject, where)
         node: dict[str, Any] = {"id": local}
+        before = len(self.problems)
         for key, value in record.items():
             if key == "id" or key in IGNORED_KEYS:
                 continue
-            if key not in self.terms and key not in SPECIAL_KEYS:
-                raise InputError(where, f"unknown key {key!r}", hint=self._suggest(key))
-            kind = KEY_KINDS.get(key, "reference")
-            node[NODE_KEYS.get(key, key)] = self._readers[kind](value, where, key, local)
+            try:  # each key's problem is kept, and the next key read (see the class doc)
+                if key not in self.terms and key not in SPECIAL_KEYS:
+                    raise InputError(where, f"unknown key {key!r}", hint=self._suggest(key))
+                kind = KEY_KINDS.get(key, "reference")
+                node[NODE_KEYS.get(key, key)] = self._readers[kind](value, where, key, local)
+            except InputError as exc:
+                self.problems.append(exc)
+        if len(self.problems) > before:
+            return node  # the checks across keys would only repeat what is wrong
         if "quantity" in node and "quantities" in record and "quantity" in record:
             raise InputError(where, "give quantities either nested or as 'quantity', not both")
         if "startDate" in record and "endDate" in record:

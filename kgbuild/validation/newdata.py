@@ -46,6 +46,7 @@ from kgbuild.sources.safety import (
     syntax_error,
 )
 from kgbuild.validation.engine import CONTEXT, inverse_paths, validate_quads
+from kgbuild.validation.literals import expected_datatypes, ill_typed_problems
 from kgbuild.validation.report import (
     NewDataReport,
     Problem,
@@ -398,6 +399,7 @@ def check_files(
         problems += open_world_problems(
             store, new, project, declared_terms(ontology) | _vocab_subjects(schema)
         )
+        problems += ill_typed_problems(new.quads, _shape_datatypes(project), new.locations)
     finally:
         del store
         if scratch is not None:
@@ -411,6 +413,16 @@ def schema_quads(project: Project) -> list[pyoxigraph.Quad]:
     return turtle_quads(project.ontology_file, project.graph_iri("ontology")) + turtle_quads(
         project.vocabularies_file, project.graph_iri("vocabularies")
     )
+
+
+def _shape_datatypes(project: Project) -> dict[str, set[str]]:
+    """Property IRI -> the datatypes the project's shapes allow it (literals.py)."""
+    quads = [
+        q
+        for path in sorted(project.shapes_dir.glob("*.ttl"))
+        for q in turtle_quads(path, project.graph_iri("shapes"))
+    ]
+    return expected_datatypes(quads)
 
 
 def _vocab_subjects(quads: list[pyoxigraph.Quad]) -> set[str]:

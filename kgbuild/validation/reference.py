@@ -7,7 +7,9 @@ the fast engine follows the standard.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph
@@ -21,6 +23,19 @@ def ntriples(quads: Iterable[pyoxigraph.Quad]) -> str:
     return "".join(line + " .\n" for line in lines)
 
 
+@contextlib.contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """rdflib logs a warning with a traceback for each ill-typed literal it parses; kgbuild
+    reports those literals itself (literals.py), so the warnings would only be noise."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def pyshacl_problems(
     data_nt: str, shapes: Any, ontology: Any, focus: list[str] | None
 ) -> list[Problem]:
@@ -28,19 +43,20 @@ def pyshacl_problems(
     import pyshacl
     import rdflib
 
-    if isinstance(shapes, str):
-        shapes = rdflib.Graph().parse(data=shapes, format="turtle")
-    if isinstance(ontology, str):
-        ontology = rdflib.Graph().parse(data=ontology, format="nt")
-    data = rdflib.Graph().parse(data=data_nt, format="nt")
-    _, report_graph, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="none",
-        allow_warnings=True,
-        abort_on_first=False,
-    )
+    with _quiet_rdflib():
+        if isinstance(shapes, str):
+            shapes = rdflib.Graph().parse(data=shapes, format="turtle")
+        if isinstance(ontology, str):
+            ontology = rdflib.Graph().parse(data=ontology, format="nt")
+        data = rdflib.Graph().parse(data=data_nt, format="nt")
+        _, report_graph, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes,
+            ont_graph=ontology,
+            inference="none",
+            allow_warnings=True,
+            abort_on_first=False,
+        )
     # Every node of the batch's data is validated and the results outside ``focus`` dropped:
     # pySHACL's own focus_nodes option was three times slower on these batches.
     keep = None if focus is None else set(focus)
