@@ -18,6 +18,10 @@ the text gives in its date line is read from it), built with `kgbuild build`, an
 For each set it prints precision and recall of entities, figures, dates, events and same-event
 links, the same-event links the other-event texts made (0 is the target), the disagreement
 rows the drafts add to `kgbuild query disagreements`, and the time per article in process.
+
+3. time against size: an article of 10 KB, 100 KB and 1 MB (`--sizes` in KB), made of the
+   own texts with every sentence told apart ("in case 3-17"), drafted and written in process
+   (target: linear, 1 MB in at most about 10 s).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -198,6 +203,52 @@ def check(title: str, totals: dict, wrong_links: int) -> list[str]:
     return missed
 
 
+def long_article(size: int) -> str:
+    """An article of ``size`` characters from the own texts' sentences, each copy's sentences
+    told apart, so that it repeats no sentence word for word (draft refuses texts that do)."""
+    sentences = [
+        s
+        for path in sorted((FIXTURES / "texts").glob("*.txt"))
+        for s in re.split(r"(?<=[.!?])\s+|\n+", path.read_text(encoding="utf-8"))
+        if len(s) > 20
+    ]
+    out: list[str] = []
+    length, copy = 0, 0
+    while length < size:
+        for i, sentence in enumerate(sentences):
+            sentence = sentence.strip()
+            if sentence.endswith((".", "!", "?")):
+                told = sentence[:-1] + f", in case {copy}-{i}" + sentence[-1]
+            else:
+                told = f"{sentence} (case {copy}-{i})"
+            out.append(told + ("\n\n" if i % 5 == 4 else " "))
+            length += len(out[-1])
+            if length >= size:
+                break
+        copy += 1
+    return "".join(out)[:size]
+
+
+def time_by_size(kgbuild: object, tmp: Path, sizes: list[int]) -> dict[str, float]:
+    """Seconds to draft and write an article of each size (KB), in process."""
+    project_dir = copy_project(tmp / "sizes")
+    out: dict[str, float] = {}
+    kgbuild.draft(project_dir, [FIXTURES / "texts" / "en-gevgelija.txt"], doc_id="warm")
+    print("\n== time against size (draft and write one article, in process)")
+    for kb in sizes:
+        path = tmp / f"article-{kb}.txt"
+        data = long_article(kb * 1000).encode("utf-8")[: kb * 1000]  # at most kb * 1000 bytes
+        path.write_bytes(data.decode("utf-8", "ignore").encode("utf-8"))
+        started = time.perf_counter()
+        batch = kgbuild.draft(project_dir, [path], doc_id=f"long-{kb}")
+        seconds = time.perf_counter() - started
+        if batch.failed:
+            raise SystemExit(f"drafting {kb} KB failed: {batch.failed}")
+        out[f"{kb} KB"] = seconds
+        print(f"  {kb:5d} KB  {seconds:6.2f} s  ({seconds / kb * 1000:.1f} ms per KB)")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -205,6 +256,10 @@ def main() -> int:
     parser.add_argument("--gold", type=Path, default=SHARED / "seeds-gold.yaml")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("-v", "--verbose", action="store_true", help="the scorer's misses")
+    parser.add_argument(
+        "--sizes", default="10,100,1000", help="article sizes to time, in KB (comma-separated)"
+    )
+    parser.add_argument("--only-sizes", action="store_true", help="time the sizes only")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     import kgbuild
@@ -214,7 +269,15 @@ def main() -> int:
     timings: dict[str, float] = {}
     out: dict[str, object] = {}
     missed: list[str] = []
+    sizes = [int(kb) for kb in args.sizes.split(",") if kb]
+    if args.only_sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out["sizes"] = time_by_size(kgbuild, Path(tmp), sizes)
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=1))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
+        out["sizes"] = time_by_size(kgbuild, Path(tmp), sizes)
         seed_scores: dict[str, dict] = {}
         seed_rows = 0
         for doc in seeds:

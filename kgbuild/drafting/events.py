@@ -18,7 +18,7 @@ import bisect
 
 from .lexicon import Form, Lexicon
 from .model import DateHit, Entity, Event, Figure, Trigger
-from .text import Sentence, Token, View, fold, word_matches
+from .text import FirstLetters, Sentence, Token, View, fold, word_matches
 
 # The event class a figure's measure belongs to, when its sentence has no trigger of its own.
 MEASURE_CLASS = {
@@ -48,6 +48,7 @@ NOT_SIMULATED = {
     "Statement",
     "Speech",
 }
+LINE_REACH = 5  # sentences of a paragraph around a date in which to look for its event
 MODALITY_REACH = 10  # tokens between a modality cue and its trigger, within its clause
 
 
@@ -86,6 +87,14 @@ class EventFinder:
         # be its: English puts the verb first ("detained … since 27 October"), German last
         self.right = float(lexicon.data.get("date_after_verb_weight", 2.5))
         self.complementizers = {fold(w) for w in lexicon.words("complementizers")}
+        self.simulated = [f for f, m in self.modality if m == "simulated"]
+        self._triggers_at = FirstLetters(self.triggers, lambda pair: pair[0])
+        self._not_triggers_at = FirstLetters(self.not_triggers, lambda form: form)
+        self._speech_at = FirstLetters(self.speech, lambda form: form)
+        # whether a sentence holds one of a list of forms, asked once per sentence and list
+        # (not once per trigger: a text of one long sentence made that quadratic)
+        self._seen: dict[tuple[int, int, int], bool] = {}
+        self._seen_in: list[Token] | None = None
         self.pronouns = {fold(w) for w in lexicon.words("speaker_pronouns")}
 
     def _match(self, toks: list[Token], i: int, form: Form) -> int:
@@ -101,6 +110,15 @@ class EventFinder:
     def _any(self, toks: list[Token], lo: int, hi: int, forms: list[Form]) -> bool:
         return any(self._match(toks, k, f) for k in range(max(lo, 0), hi) for f in forms)
 
+    def _in_sentence(self, toks: list[Token], bounds: tuple[int, int], forms: list[Form]) -> bool:
+        """``_any`` over a whole sentence, remembered for the text ``toks``."""
+        if self._seen_in is not toks:
+            self._seen, self._seen_in = {}, toks
+        key = (bounds[0], bounds[1], id(forms))
+        if key not in self._seen:
+            self._seen[key] = self._any(toks, bounds[0], bounds[1], forms)
+        return self._seen[key]
+
     def trigger_hits(
         self, toks: list[Token], view: View, names: list[tuple[int, int]] | None = None
     ) -> list[tuple[int, int, str]]:
@@ -111,12 +129,13 @@ class EventFinder:
             if i in taken or t.sentence < 0 or not t.text[:1].isalpha():
                 continue
             fixed = next(
-                (self._match(toks, i, f) for f in self.not_triggers if self._match(toks, i, f)), 0
+                (n for f in self._not_triggers_at.at(t.text) if (n := self._match(toks, i, f))),
+                0,
             )
             if fixed:
                 taken.update(range(i, i + fixed))
                 continue
-            for form, cls in self.triggers:
+            for form, cls in self._triggers_at.at(t.text):
                 n = self._match(toks, i, form)
                 if n and not taken.intersection(range(i, i + n)):
                     taken.update(range(i, i + n))
@@ -138,15 +157,19 @@ class EventFinder:
         return [
             i
             for i, t in enumerate(toks)
-            if t.sentence >= 0 and any(self._match(toks, i, f) for f in self.speech)
+            if t.sentence >= 0 and any(self._match(toks, i, f) for f in self._speech_at.at(t.text))
         ]
 
-    def _clause(self, toks: list[Token], i: int, bounds: tuple[int, int]) -> tuple[int, int]:
-        """The token range of the clause around token ``i`` within its sentence ``bounds``."""
+    def _clause(
+        self, toks: list[Token], i: int, bounds: tuple[int, int], back: int, ahead: int
+    ) -> tuple[int, int]:
+        """The token range of the clause around token ``i`` within its sentence ``bounds``,
+        looked for at most ``back`` tokens before ``i`` and up to token ``ahead``."""
         lo, hi = i, i
-        while lo > bounds[0] and toks[lo - 1].text not in self.clause_marks:
+        first, last = max(bounds[0], i - back), min(bounds[1], ahead)
+        while lo > first and toks[lo - 1].text not in self.clause_marks:
             lo -= 1
-        while hi < bounds[1] and toks[hi].text not in self.clause_marks:
+        while hi < last and toks[hi].text not in self.clause_marks:
             hi += 1
         return lo, hi
 
@@ -156,28 +179,26 @@ class EventFinder:
         """The modality the cues of the trigger's clause give it: the nearest cue before the
         trigger, else one right after it; "would" is what a source said would happen
         (planned), or a threat when the sentence is a condition ("if …")."""
-        lo, hi = self._clause(toks, i, bounds)
+        after_trigger = end if end is not None else i + 1  # "action plan": no cue of itself
+        lo, hi = self._clause(toks, i, bounds, MODALITY_REACH, after_trigger + 2)
         before = None
         for k in range(max(lo, i - MODALITY_REACH), i):
             before = self._cue(toks, k, bounds) or before
         if before:
             return before
-        after_trigger = end if end is not None else i + 1  # "action plan": no cue of itself
         for k in range(after_trigger, min(hi, after_trigger + 2)):
             after = self._cue(toks, k, bounds)
             if after:
                 return after
-        if cls not in NOT_SIMULATED and self._any(
-            toks, bounds[0], bounds[1], [f for f, m in self.modality if m == "simulated"]
-        ):
+        if cls not in NOT_SIMULATED and self._in_sentence(toks, bounds, self.simulated):
             return "simulated"
         return None
 
     def _cue(self, toks: list[Token], k: int, bounds: tuple[int, int]) -> str | None:
         for form, modality in self.modality:
             if modality != "simulated" and self._match(toks, k, form):
-                if any(self._match(toks, k, w) for w in self.would) and self._any(
-                    toks, bounds[0], bounds[1], self.conditional
+                if any(self._match(toks, k, w) for w in self.would) and self._in_sentence(
+                    toks, bounds, self.conditional
                 ):
                     return "threatened"
                 return modality
@@ -188,7 +209,7 @@ class EventFinder:
         people smuggling"), or in a sentence about what happens often."""
         if self._any(toks, max(bounds[0], i - 3), i, self.objects_of):
             return True
-        return self._any(toks, bounds[0], bounds[1], self.habitual)
+        return self._in_sentence(toks, bounds, self.habitual)
 
     def find(
         self,
@@ -216,6 +237,7 @@ class EventFinder:
                 lo, _ = bounds.get(t.sentence, (x, x))
                 bounds[t.sentence] = (lo, x + 1)
         intro = _introductions(spans, view.original)
+        token_starts = [view.span(t.start, t.end)[0] for t in toks]  # original offsets
         names = [m for e in entities for m in e.mentions]
         candidates: list[Event] = []
         by_sentence: dict[int, list[Event]] = {}
@@ -259,10 +281,8 @@ class EventFinder:
                 target = min(here, key=lambda ev: abs(ev.triggers[0].start - figure.start))
             if target is None:
                 span = spans[k]
-                trigger_tok = next(
-                    (x for x, t in enumerate(toks) if view.span(t.start, t.end)[0] >= figure.start),
-                    0,
-                )
+                trigger_tok = bisect.bisect_left(token_starts, figure.start)
+                trigger_tok = trigger_tok if trigger_tok < len(toks) else 0
                 target = Event(
                     wanted or "Event",
                     self.modality_of(
@@ -343,13 +363,13 @@ class EventFinder:
                         if ev.cls != "Statement" and hit not in ev.dates:
                             ev.dates.append(hit)
                 continue
-            if not here:
+            if not here:  # an event of a nearby sentence of its paragraph
                 line = spans[k].line if k >= 0 else -1
                 here = [
                     ev
-                    for j, evs in by_sentence.items()
-                    if j >= 0 and spans[j].line == line
-                    for ev in evs
+                    for j in range(k - LINE_REACH, k + LINE_REACH + 1)
+                    if j >= 0 and j < len(spans) and spans[j].line == line
+                    for ev in by_sentence.get(j, [])
                 ]
             if here:
                 target = min(

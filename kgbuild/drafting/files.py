@@ -13,6 +13,8 @@ from kgbuild.errors import InputError, OutputError
 from kgbuild.project import Project
 from kgbuild.sources.files import check_size
 
+from .text import repeated_passage
+
 ID_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 SEED_ID = re.compile(r"^(\d{3})_[0-9a-f]{16}$")
 MAX_BYTES = 1_000_000  # one news article; `kgbuild draft` has no option to raise it
@@ -66,6 +68,16 @@ def read_input(
             where,
             "looks binary (control characters), not text",
             hint="save the article as plain UTF-8 text",
+        )
+    repeated = repeated_passage(text)
+    if repeated is not None:
+        passage, times = repeated
+        shown = passage if len(passage) <= 70 else passage[:67] + "..."
+        raise InputError(
+            where,
+            f"gives the sentence {shown!r} {times} times word for word; a news article does "
+            "not, and quotes of it could not be told apart",
+            hint="remove the repeated copies (one article per .txt file) and draft it again",
         )
     return text, data, where
 

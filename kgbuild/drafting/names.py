@@ -17,6 +17,8 @@ from .lexicon import Lexicon
 from .model import ORG, PERSON, PLACE
 from .text import fold
 
+CREDIT_REACH = 12  # tokens from the start of a credit line to a name in it
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -34,6 +36,8 @@ def _cap(token: Any) -> bool:
 class NameFinder:
     def __init__(self, lexicon: Lexicon, first_names: set[str] | None = None) -> None:
         self.lexicon = lexicon
+        self._indexed: Any = None  # the text _where indexed
+        self._index: dict[str, list[int]] = {}
         self.first_names = first_names or set()  # folded: the dataset's people's
         self.surname_endings = tuple(fold(w) for w in lexicon.words("surname_endings"))
         words = lambda key: {fold(w) for w in lexicon.words(key)}  # noqa: E731
@@ -233,8 +237,6 @@ class NameFinder:
     def _classify_one(
         self, doc: Any, i: int, j: int, starts: set[int]
     ) -> Candidate | list[Candidate] | None:
-        line = doc[i].sent if doc.has_annotation("SENT_START") else None
-        del line
         if self._credit_line(doc, i):
             return None
         words = [fold(t.text) for t in doc[i:j]]
@@ -393,10 +395,17 @@ class NameFinder:
         return False
 
     def _credit_line(self, doc: Any, i: int) -> bool:
+        """Whether the name at token ``i`` is in a credit line ("Photo: …"): a line that
+        starts, at most CREDIT_REACH tokens before it, with a credit word."""
         k = i
-        while k > 0 and "\n" not in doc[k - 1].text and "\n" not in doc[k - 1].whitespace_:
+        while (
+            k > max(0, i - CREDIT_REACH)
+            and "\n" not in doc[k - 1].text
+            and "\n" not in doc[k - 1].whitespace_
+        ):
             k -= 1
-        return fold(doc[k].text) in self.credits
+        at_start = k == 0 or "\n" in doc[k - 1].text or "\n" in doc[k - 1].whitespace_
+        return at_start and fold(doc[k].text) in self.credits
 
     def _personal(self, doc: Any, i: int, j: int) -> bool:
         """What makes a run of capitalised words a person's name (a title before it is seen
@@ -411,13 +420,24 @@ class NameFinder:
         if last.endswith(self.surname_endings):
             return True
         return any(  # the surname alone: not after the first name, not first in a sentence
-            fold(t.text) == last
-            and _cap(t)
+            _cap(t)
             and not (i <= t.i < j)
             and fold(doc[t.i - 1].text) != fold(doc[j - 2].text)
-            for t in doc
-            if t.i > 0 and not doc[t.i - 1].is_punct and not doc[t.i - 1].is_space
+            and not doc[t.i - 1].is_punct
+            and not doc[t.i - 1].is_space
+            for t in (doc[k] for k in self._where(doc).get(last, ()))
+            if t.i > 0
         )
+
+    def _where(self, doc: Any) -> dict[str, list[int]]:
+        """Folded word -> the indices of its tokens in ``doc`` (made once per text: looking
+        through the whole text for each name made long texts quadratic)."""
+        if self._indexed is not doc:
+            self._index = {}
+            for t in doc:
+                self._index.setdefault(fold(t.text), []).append(t.i)
+            self._indexed = doc
+        return self._index
 
     def _speaks(self, doc: Any, i: int, j: int) -> bool:
         around = [fold(t.text) for t in doc[max(0, i - 2) : i]] + [

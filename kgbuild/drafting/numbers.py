@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .lexicon import Form, Lexicon
 from .model import Figure
-from .text import Token, View, fold, word_matches
+from .text import FirstLetters, Token, View, fold, word_matches
 
 YEAR = re.compile(r"^(19|20)\d\d$")
 THINGS = {"seized", "searched", "found"}  # measures of things, never of people
@@ -58,6 +58,8 @@ class Number:
 class FigureFinder:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        self._grouped: list[tuple[int, str]] | None = None  # the list _in_sentence grouped
+        self._by_sentence: dict[int, list[tuple[int, str]]] = {}
         self.infl = lexicon.inflections
         numbers = lexicon.numbers()
         f = lambda xs: [Form.of(x) for x in xs]  # noqa: E731
@@ -403,6 +405,18 @@ class FigureFinder:
                 return best[1], best[2]
         return None, j
 
+    def _in_sentence(
+        self, toks: list[Token], measures: list[tuple[int, str]]
+    ) -> dict[int, list[tuple[int, str]]]:
+        """The measure words grouped by sentence (once per list: per figure, a look through
+        every measure word of the text made long texts quadratic)."""
+        if self._grouped is not measures:
+            self._by_sentence = {}
+            for k, m in measures:
+                self._by_sentence.setdefault(toks[k].sentence, []).append((k, m))
+            self._grouped = measures
+        return self._by_sentence
+
     def _measure(
         self,
         toks: list[Token],
@@ -415,8 +429,7 @@ class FigureFinder:
         arrests"), a measure word right after it ("190 personer lagfördes"), else the nearest
         measure word of its sentence, the left first, one in its own clause before one across
         a clause boundary; people are never seized, searched or found."""
-        sentence = toks[first].sentence
-        here = [(k, m) for k, m in measures if toks[k].sentence == sentence]
+        here = self._in_sentence(toks, measures).get(toks[first].sentence, [])
         ranked = []
         for k, m in here:
             if people and m in THINGS:
@@ -512,8 +525,8 @@ class FigureFinder:
             measure = self._measure(toks, i, end, measures)
             near = measure and any(
                 abs(m_k - i) <= 8
-                for m_k, m in measures
-                if m == measure and toks[m_k].sentence == toks[i].sentence
+                for m_k, m in self._in_sentence(toks, measures).get(toks[i].sentence, [])
+                if m == measure
             )
             if (
                 measure
@@ -558,6 +571,7 @@ def measure_words(
         for parts in verbs or []
         if parts
     ]
+    forms_at = FirstLetters(forms, lambda pair: pair[0])
     spans = sorted(names or [])
     starts = [a for a, _ in spans]
     for i, t in enumerate(toks):
@@ -566,7 +580,7 @@ def measure_words(
         k = bisect.bisect_right(starts, t.start) - 1
         if k >= 0 and t.start < max(b for _, b in spans[max(0, k - 3) : k + 1]):
             continue
-        for form, measure in forms:
+        for form, measure in forms_at.at(t.text):
             n = len(form.words)
             window = [x.text for x in toks[i : i + n]]
             if len(window) == n and all(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 _CYRILLIC = {
     "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Ђ": "Đ", "Е": "E", "Ж": "Ž", "З": "Z",
@@ -49,6 +51,9 @@ def fold(text: str) -> str:
     if not _OUTSIDE.search(text):
         return text.translate(_FOLDED)
     return "".join(_fold_char(c, True) for c in text)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,13 @@ _ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]?|\b(?:Mr|Mrs|Ms|Dr|dr|St|Nr|br|No|G
 TERMINAL = (".", "!", "?", "”", '"', "’", ":", ";")
 BULLETS = ("-", "–", "•", "*", "·")
 WRAPPED = 60  # a line at least this long that ends in no punctuation goes on in the next
+# A "sentence" longer than this (a text without full stops) is read in pieces of about this
+# size, cut at a space: every step that looks through a sentence then costs a bounded time,
+# so that drafting stays linear in the text's length.
+MAX_SENTENCE = 1000
+QUOTE_CONTEXT = 200  # characters of prefix, or of quote, that may make a quote unique
+REPEATS = 4  # a sentence given this often word for word: no news article (repeated_passage)
+LOOK_BACK = 40  # characters before a full stop that tell an abbreviation or an ordinal
 
 
 def _continues(previous: str, line: str) -> bool:
@@ -136,7 +148,7 @@ def sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Se
         heading = len(segment.split()) <= 20 and not segment.endswith((*TERMINAL, ","))
         begin = start
         for match in _END.finditer(segment):
-            before = segment[: match.start()]
+            before = segment[max(0, match.start() - LOOK_BACK) : match.start()]
             if re.search(r"\d\.$", before) or _ABBREVIATION.search(before):
                 continue
             word = before.rsplit(None, 1)[-1] if before.split() else ""
@@ -144,26 +156,39 @@ def sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Se
                 continue
             end = start + match.start()
             if end > begin:
-                out.append(Sentence(begin, end, number, heading))
+                out += _pieces(text, begin, end, number, heading)
             begin = start + match.end()
         if stop > begin:
-            out.append(Sentence(begin, stop, number, heading))
+            out += _pieces(text, begin, stop, number, heading)
+    return out
+
+
+def _pieces(text: str, begin: int, end: int, line: int, heading: bool) -> list[Sentence]:
+    """The sentence ``text[begin:end]``, in pieces of at most about MAX_SENTENCE characters
+    cut at spaces when it is longer."""
+    out = []
+    while end - begin > MAX_SENTENCE:
+        cut = text.rfind(" ", begin + MAX_SENTENCE // 2, begin + MAX_SENTENCE)
+        cut = cut if cut > begin else begin + MAX_SENTENCE
+        out.append(Sentence(begin, cut, line, heading))
+        begin = cut + 1 if text[cut : cut + 1] == " " else cut
+    if end > begin:
+        out.append(Sentence(begin, end, line, heading))
     return out
 
 
 def quote_at(text: str, start: int, end: int) -> str | dict[str, str]:
     """Evidence for ``text[start:end]`` as the curated files write it: the quote alone when it
-    occurs once, else ``{quote, prefix}`` with the shortest prefix (whole words) that makes it
-    occur once."""
+    occurs once, else ``{quote, prefix}`` with the shortest prefix (whole words, at most
+    QUOTE_CONTEXT characters) that makes it occur once, else the quote made longer (by at
+    most QUOTE_CONTEXT characters) until it does. Bounded, so that drafting stays linear: a
+    passage that even so occurs again is one the build reports, and draft refuses texts that
+    repeat passages (repeated_passage)."""
     quote = text[start:end]
     if _count(text, quote) == 1:
         return quote
-    if start == 0:  # nothing before it: lengthen the quote instead
-        while end < len(text) and _count(text, text[:end]) > 1:
-            end += 1
-        return text[:end]
     begin = start
-    while begin > 0:
+    while begin > max(0, start - QUOTE_CONTEXT):
         begin -= 1
         # extend to the start of a word, so the prefix reads naturally
         while begin > 0 and not text[begin - 1].isspace():
@@ -171,18 +196,35 @@ def quote_at(text: str, start: int, end: int) -> str | dict[str, str]:
         prefix = text[begin:start]
         if prefix.strip() and _count(text, prefix + quote) == 1:
             return {"quote": quote, "prefix": prefix}
-    # even everything before it occurs again later: lengthen the quote until it is unique
-    while end < len(text) and _count(text, text[:end]) > 1:
+    # what comes before it occurs again too: lengthen the quote until it is unique
+    longest = min(len(text), end + QUOTE_CONTEXT)
+    while end < longest and _count(text, text[start:end]) > 1:
         end += 1
-    return {"quote": text[start:end], "prefix": text[:start]}
+    prefix = text[begin:start]
+    if prefix.strip() and _count(text, text[start:end]) > 1:
+        return {"quote": text[start:end], "prefix": prefix}
+    return text[start:end]
 
 
 def _count(text: str, needle: str) -> int:
-    count, at = 0, text.find(needle)
-    while at != -1:
-        count += 1
-        at = text.find(needle, at + 1)
-    return count
+    """How often ``needle`` occurs in ``text``: 0, 1, or 2 for more than once."""
+    at = text.find(needle)
+    if at == -1:
+        return 0
+    return 1 if text.find(needle, at + 1) == -1 else 2
+
+
+def repeated_passage(text: str, times: int = REPEATS) -> tuple[str, int] | None:
+    """The sentence of at least 40 characters that the text gives most often word for word,
+    and how often, when that is ``times`` or more; None for a text that does not repeat
+    itself so."""
+    seen: dict[str, int] = {}
+    for piece in re.split(r"(?<=[.!?])\s+|\n+", text):
+        piece = " ".join(piece.split())
+        if len(piece) >= 40:
+            seen[piece] = seen.get(piece, 0) + 1
+    most = max(seen.items(), key=lambda item: (item[1], item[0]), default=None)
+    return most if most is not None and most[1] >= times else None
 
 
 def slug(text: str) -> str:
@@ -215,6 +257,30 @@ def tokens(view: View, spans: list[Sentence]) -> list[Token]:
         sentence = k if k >= 0 and original < spans[k].end else -1
         out.append(Token(m.start(), m.end(), m.group(), view.cased[m.start() : m.end()], sentence))
     return out
+
+
+class FirstLetters(Generic[T]):
+    """Items (forms, or pairs whose first part is a form) by the first two letters of their
+    first word, in their order: a token is compared only with the forms it can match, since
+    word_matches never matches a token that does not begin with the word's first two letters
+    (or its one letter). Looking at every form for every token made drafting slow in
+    proportion to the text times the lexicon."""
+
+    def __init__(self, items: Iterable[T], form: Callable[[T], Any]) -> None:
+        self._by: dict[str, list[tuple[int, T]]] = {}
+        for n, item in enumerate(items):
+            words = form(item).words
+            self._by.setdefault(words[0][:2] if words else "", []).append((n, item))
+        self._seen: dict[str, list[T]] = {}
+
+    def at(self, token: str) -> list[T]:
+        """The items whose first word a token beginning like ``token`` can be, in order."""
+        key = token[:2]
+        if key not in self._seen:
+            found = self._by.get(key, []) + self._by.get(key[:1], []) * (len(key) > 1)
+            found += self._by.get("", [])
+            self._seen[key] = [item for _, item in sorted(found, key=lambda pair: pair[0])]
+        return self._seen[key]
 
 
 def word_matches(
