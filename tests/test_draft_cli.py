@@ -259,3 +259,51 @@ def test_drafts_are_counted_by_the_build_and_left_out_of_a_release_unless_asked(
     assert "curationStatus: draft" in text
     reviewed.write_text(text.replace("curationStatus: draft", "curationStatus: reviewed"), "utf-8")
     assert graphs_in_release() & drafted == {base + stems[0]}
+
+
+INVISIBLE = "\u202e\u200b\u2066\u00ad\ufeff"  # an override, a zero width, an isolate ...
+SPOOFED = "Serbi\u0430"  # "Serbia" with a Cyrillic а
+
+
+def test_invisible_and_look_alike_characters_never_reach_a_label_or_id(
+    copy: Path, tmp_path: Path
+) -> None:
+    text = (
+        f"Police in {SPOOFED} arrested two smugglers near Subo\u202etica on 27 October.\n\n"
+        "The Ser\u200bbian interior ministry said twelve rifles were seized in Hor\u00adgos.\n"
+    )
+    path = tmp_path / "article.txt"
+    path.write_text(text, encoding="utf-8")
+    result = draft(copy, str(path), "--id", "hidden", "--published", "2023-11-01")
+    assert result.exit_code == 0, result.output
+    assert "3 invisible formatting character(s) (U+202E RIGHT-TO-LEFT OVERRIDE at line 1" in (
+        result.output
+    )
+    assert f"the name '{SPOOFED}' mixes Latin and Cyrillic letters" in result.output
+    curated_text = (copy / "data" / "documents" / "hidden.yaml").read_text("utf-8")
+    curated = yaml.safe_load(curated_text)
+
+    def labels(value: object, key: str = "") -> list[str]:
+        if isinstance(value, dict):
+            return [x for k, v in value.items() for x in labels(v, k)]
+        if isinstance(value, list):
+            return [x for v in value for x in labels(v, key)]
+        keep = key in ("id", "label", "altLabel", "statedAs", "headline", "en") or "/" in key
+        return [value] if isinstance(value, str) and keep else []
+
+    for value in labels(curated):
+        assert not any(c in value for c in INVISIBLE), f"an invisible character in {value!r}"
+    serbia = next(f for f in curated["facts"] if f["id"] == "place/serbia")
+    assert "check" in serbia and SPOOFED not in str(serbia.get("altLabel", ""))
+    # the quotes keep the text as it is, so the build finds them; the graph's labels are clean
+    built = CliRunner().invoke(main, ["build", "--project", str(copy)])
+    assert built.exit_code == 0, built.output
+    nquads = (copy / "dist" / "dataset.nq").read_text("utf-8")
+    for line in nquads.splitlines():
+        if "#label>" in line or "#altLabel>" in line or "statedAs>" in line:
+            assert not any(c in line for c in INVISIBLE), line
+        if line.startswith("<https://w3id.org/kgbuild/id/place/serbia>"):
+            assert SPOOFED not in line, f"the look-alike became a label of place/serbia: {line}"
+    assert "\u202e" in nquads  # in the source's quotes (oa:exact), as the text has it
+    review = (copy / "dist" / "review" / "hidden.html").read_text("utf-8")
+    assert "mixes Latin and Cyrillic letters" in review

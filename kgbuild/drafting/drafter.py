@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from kgbuild.project import Project
@@ -20,7 +21,7 @@ from .names import NameFinder
 from .naming import Naming
 from .numbers import FigureFinder, measure_words
 from .phrases import PhraseFinder
-from .text import View, fold, sentences, tokens
+from .text import View, fold, invisible, mixed_scripts, sentences, tokens, visible
 from .world import world_names
 
 
@@ -81,6 +82,7 @@ class Drafter:
             if line.agency:
                 fixed.append((line.agency, ORG, "NewsOutlet"))
         entities = self._entities(text, spans, fixed)
+        messages += _clean_names(text, entities)
         source_place = source_agency = None
         for entity in entities:
             for start, end in entity.mentions:
@@ -223,3 +225,40 @@ def detect_language(project: Project, text: str) -> str | None:
         lex = load_words(project, language)
         function_words[language] = lex
     return detect(text, function_words)
+
+
+def _clean_names(text: str, entities: list[Entity]) -> list[str]:
+    """Warnings for invisible characters and for names whose words mix scripts; labels kept
+    free of the one, and entities flagged (``check``) for the other. Invisible characters stay
+    in the text, so that the quotes match it; they never reach a label or id (fold and visible
+    drop them). A name that mixes Latin with Cyrillic or Greek look-alikes ("Serbia" with a
+    Cyrillic "а") is not the name it looks like: its entity is flagged for the review page, and
+    the spoofed form is never added to it as a label."""
+    messages = []
+    hidden = invisible(text)
+    if hidden:
+        shown = "; ".join(
+            f"U+{ord(c):04X} {unicodedata.name(c, 'FORMAT CHARACTER')} at line "
+            f"{text.count(chr(10), 0, i) + 1}, column {i - text.rfind(chr(10), 0, i)}"
+            for i, c in hidden[:5]
+        )
+        more = f" and {len(hidden) - 5} more" if len(hidden) > 5 else ""
+        messages.append(
+            f"the text holds {len(hidden)} invisible formatting character(s) "
+            f"({shown}{more}): kept in the text and its quotes, left out of every name, label "
+            "and id"
+        )
+    for entity in entities:
+        entity.label = visible(entity.label)
+        for start, end in entity.mentions:
+            for word, scripts in mixed_scripts(text[start:end]):
+                flag = (
+                    f"the name {word!r} mixes {' and '.join(scripts)} letters: it looks like "
+                    f"{fold(word)!r} but is not written so; "
+                    + (f"linked to {entity.id} only as a guess" if not entity.new else "check it")
+                )
+                if flag not in entity.check:
+                    entity.check.append(flag)
+                    entity.spoofed.add(text[start:end])
+                    messages.append(flag)
+    return messages

@@ -19,6 +19,8 @@ class Entity:
     mentions: list[tuple[int, int]] = field(default_factory=list)
     country: str | None = None  # for a city CLDR knows: its country (used to compare places)
     stable: bool = False  # a new entity whose id every draft gives it (from CLDR, an institution)
+    check: list[str] = field(default_factory=list)  # what a reviewer must check (mixed scripts)
+    spoofed: set[str] = field(default_factory=set)  # its forms that mix scripts: no labels
 
     @property
     def agent(self) -> bool:

@@ -88,8 +88,9 @@ def review_html(draft: Draft) -> str:
     for e in draft.entities:
         kind = "entity-new" if e.new else "entity-linked"
         status = f"new {escape(e.type)}" if e.new else f"linked ({escape(e.type)})"
+        checks = [f"<strong>check:</strong> {escape(c)}" for c in e.check]
         records.append(
-            _record(e.id, kind, f"{escape(e.label)} — {status}", [], first_anchor.get(e.id))
+            _record(e.id, kind, f"{escape(e.label)} — {status}", checks, first_anchor.get(e.id))
         )
     legend = "".join(
         f'<span class="{k}">{escape(label)}</span> ' for k, (_, label) in KINDS.items()

@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import regex
+
+from kgbuild.sources.evidence import visible
+
 _CYRILLIC = {
     "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Ђ": "Đ", "Е": "E", "Ж": "Ž", "З": "Z",
     "И": "I", "Ј": "J", "К": "K", "Л": "L", "Љ": "Lj", "М": "M", "Н": "N", "Њ": "Nj", "О": "O",
@@ -26,6 +30,8 @@ def latin(text: str) -> str:
 
 
 def _fold_char(c: str, lower: bool) -> str:
+    if unicodedata.category(c) == "Cf":  # invisible: bidi controls, zero widths, soft hyphen
+        return ""
     c = _CYRILLIC.get(c, c)
     out = []
     for ch in c:
@@ -54,6 +60,27 @@ def fold(text: str) -> str:
 
 
 T = TypeVar("T")
+# letters of the scripts whose look-alikes spoof each other ("Serbia" with a Cyrillic "а")
+_SCRIPTS = {name: regex.compile(rf"\p{{{name}}}") for name in ("Latin", "Cyrillic", "Greek")}
+_WORD = regex.compile(r"\p{L}+")
+
+
+def invisible(text: str) -> list[tuple[int, str]]:
+    """(offset, character) of each invisible formatting character of ``text`` (Unicode
+    category Cf: bidi embeddings, overrides and isolates, zero-width spaces and joiners, the
+    byte order mark, soft hyphens)."""
+    return [(i, c) for i, c in enumerate(text) if unicodedata.category(c) == "Cf"]
+
+
+def mixed_scripts(text: str) -> list[tuple[str, list[str]]]:
+    """The words of ``text`` whose letters come from more than one of the Latin, Cyrillic and
+    Greek scripts, each with those scripts (Unicode Script property, via ``regex``)."""
+    out = []
+    for word in _WORD.findall(visible(text)):
+        scripts = [name for name, letters in _SCRIPTS.items() if letters.search(word)]
+        if len(scripts) > 1:
+            out.append((word, scripts))
+    return out
 
 
 @dataclass(frozen=True)

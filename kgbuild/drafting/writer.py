@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from .model import Draft, Entity, Event
-from .text import quote_at
+from .text import quote_at, visible
 
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_/.:-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
@@ -78,7 +78,7 @@ def records(draft: Draft) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             if len(draft.headline) <= 160
             else draft.headline[:157].rsplit(" ", 1)[0] + " …"
         )
-        document["headline"] = {draft.language: headline}
+        document["headline"] = {draft.language: visible(headline)}
     document["inLanguage"] = draft.language
     if draft.published:
         document["datePublished"] = draft.published
@@ -109,7 +109,7 @@ def _event(draft: Draft, event: Event) -> dict[str, Any]:
             "unlinked": event.own_id,
         }
     record["type"] = event.cls
-    record["label"] = event.label
+    record["label"] = visible(event.label)
     if event.modality:
         record["modality"] = event.modality
     for hit in event.dates:
@@ -142,7 +142,7 @@ def _event(draft: Draft, event: Event) -> dict[str, Any]:
         if figure.unit:
             q["unit"] = figure.unit
         q["qualifier"] = figure.qualifier
-        q["statedAs"] = text[figure.start : figure.end]
+        q["statedAs"] = visible(text[figure.start : figure.end])
         q["evidence"] = quote_at(text, figure.start, figure.end)
         quantities.append(q)
     if quantities:
@@ -164,8 +164,14 @@ def _entity(draft: Draft, entity: Entity) -> dict[str, Any]:
     forms: dict[str, tuple[int, int]] = {}
     for s, e in entity.mentions:
         forms.setdefault(text[s:e], (s, e))
-    record["altLabel"] = _one(list(forms))
+    labels = sorted(
+        {visible(f) for f in forms if f not in entity.spoofed}, key=list(map(visible, forms)).index
+    )
+    if labels:
+        record["altLabel"] = _one(labels)
     record["evidence"] = _one([quote_at(text, s, e) for s, e in forms.values()])
+    if entity.check:  # the build ignores it; the review page shows it
+        record["check"] = _one(entity.check)
     return record
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pyoxigraph
@@ -13,6 +14,13 @@ from kgbuild.rdf import integer, iri, lit
 Triple = tuple[str, str, pyoxigraph.NamedNode | pyoxigraph.Literal]
 
 CONTEXT_CHARS = 32
+
+
+def visible(text: str) -> str:
+    """``text`` without invisible formatting characters (Unicode category Cf: bidi controls,
+    zero widths, soft hyphens): what a label may hold. The quote itself (oa:exact) keeps them,
+    as the document has them."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 class QuoteError(ValueError):
@@ -114,7 +122,7 @@ def mention_triples(mention: str, span: Span, source: str, language: str) -> lis
         (mention, OA + "hasSource", iri(source)),
         (mention, OA + "hasSelector", iri(quote_sel)),
         (mention, OA + "hasSelector", iri(pos_sel)),
-        (mention, RDFS + "label", lit(shorten_quote(span.exact, 80), lang=language)),
+        (mention, RDFS + "label", lit(shorten_quote(visible(span.exact), 80), lang=language)),
         (mention, KG + "sentence", lit(span.sentence, lang=language)),
         (quote_sel, RDF + "type", iri(OA + "TextQuoteSelector")),
         (quote_sel, OA + "exact", lit(span.exact)),

@@ -40,7 +40,7 @@ DATE_KEYS = ("date", "startDate", "endDate", "datelineDate")
 SPECIAL_KEYS = {"id", "type", "evidence", "quantities", *DATE_KEYS}
 # Keys for the curator that the build reads past: `kgbuild draft`'s same-event link (sameAs:
 # its score, reasons and the id to set back to undo it) and the candidates below the threshold.
-IGNORED_KEYS = {"sameAs", "candidates"}
+IGNORED_KEYS = {"sameAs", "candidates", "check"}  # notes of kgbuild draft for the reviewer
 # Text in the document's language (English in data/entities.yaml).
 DOC_TEXT_KEYS = {"statedAs", "quotation", "altLabel", "groupDescription", "positionTitle", "rank"}
 # Text that is English unless written as a language map {en: ..., sv: ...}.
