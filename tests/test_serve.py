@@ -288,3 +288,94 @@ def test_a_saved_question_with_other_parameters_is_answered_live_by_the_page(
 )
 def test_a_bad_question_request_says_what_is_wrong(server: Server, path: str, status: int) -> None:
     assert get(f"{server.url}{path}")[0] == status
+
+
+def sparql(srv: Server, query: str) -> tuple[int, dict[str, str], bytes]:
+    return get(
+        f"{srv.url}/sparql",
+        "application/sparql-results+json",
+        data=query.encode("utf-8"),
+        content_type="application/sparql-query",
+    )
+
+
+def test_a_query_nested_too_deep_is_refused_and_the_endpoint_lives_on(server: Server) -> None:
+    nested = "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
+    status, _, body = sparql(server, nested)
+    assert status == 400 and b"nests brackets 5002 deep, over the limit of 100" in body
+    assert body.count(b"\n") == 1
+    status, _, body = sparql(server, "x" * 100_001)
+    assert status == 400 and b"over the limit of 100000" in body
+    status, _, body = sparql(server, SELECT)
+    assert status == 200 and json.loads(body)["results"]["bindings"]
+    assert server.restarts == 0
+
+
+def test_a_dead_engine_is_started_again_with_503_meanwhile(
+    built: tuple[BuildResult, Path], release: Path
+) -> None:
+    srv = Server(built[1], release, "127.0.0.1", 0, Limits(timeout_s=5), "")
+    lines: list[str] = []
+    srv.log = lines.append
+    srv.start()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        answers: list[tuple[int, dict[str, str], bytes]] = []
+        asking = threading.Thread(target=lambda: answers.append(sparql(srv, slow)))
+        asking.start()
+        time.sleep(1.0)  # the slow query is with the engine
+        assert srv.process is not None
+        srv.process.kill()  # as a query that crashes it would
+        asking.join(timeout=30)
+        status, headers, body = answers[0]
+        assert status == 503 and headers.get("Retry-After") == "2", (status, body)
+        deadline = time.monotonic() + 20
+        while True:
+            status, headers, body = sparql(srv, SELECT)
+            if status == 200 or time.monotonic() > deadline:
+                break
+            assert status == 503 and headers.get("Retry-After"), (status, body)
+            time.sleep(0.2)
+        assert status == 200 and json.loads(body)["results"]["bindings"]
+        assert srv.restarts == 1
+        assert any("stopped" in line and "?g ?h ?i" in line for line in lines), lines
+    finally:
+        srv.stop()
+
+
+@pytest.mark.slow
+def test_thirty_clients_for_twenty_seconds_get_answers_or_503_never_a_reset(
+    built: tuple[BuildResult, Path], release: Path
+) -> None:
+    srv = Server(built[1], release, "127.0.0.1", 0, Limits(timeout_s=1, concurrent=2), "")
+    srv.start()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    statuses: dict[int, int] = {}
+    failures: list[str] = []
+    stop = time.monotonic() + 20
+    lock = threading.Lock()
+
+    def client() -> None:
+        while time.monotonic() < stop:
+            try:
+                status, headers, _ = sparql(srv, SELECT)
+            except OSError as exc:  # a reset, a refused or dropped connection
+                with lock:
+                    failures.append(repr(exc))
+                continue
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == 503 and not headers.get("Retry-After"):
+                    failures.append("503 without Retry-After")
+
+    clients = [threading.Thread(target=client) for _ in range(30)]
+    try:
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join()
+    finally:
+        srv.stop()
+    assert not failures, f"{len(failures)} failures, e.g. {failures[:3]}"
+    assert set(statuses) <= {200, 503} and statuses.get(200, 0) > 100, statuses

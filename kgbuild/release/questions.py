@@ -29,9 +29,9 @@ from kgbuild.graph.stored import Stored, stored_answers
 class Refusal(Exception):
     """A request answered with an error status and message instead of a result."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.status, self.message = status, message
+        self.status, self.message, self.retry_after = status, message, retry_after
 
 
 @dataclass
@@ -43,9 +43,11 @@ class Reply:
     body: bytes = b""
 
     @classmethod
-    def error(cls, status: int, message: str) -> Reply:
-        kind = "text/plain; charset=utf-8"
-        return cls(status, {"Content-Type": kind}, (message + "\n").encode("utf-8"))
+    def error(cls, status: int, message: str, retry_after: int | None = None) -> Reply:
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return cls(status, headers, (message + "\n").encode("utf-8"))
 
 
 LivePage = Callable[[str, str, str], tuple[bytes, int]]  # page query, count query, Accept
@@ -90,7 +92,7 @@ def answer(
     except QueryError as exc:
         return Reply.error(400, exc.message)
     except Refusal as refusal:
-        return Reply.error(refusal.status, refusal.message)
+        return Reply.error(refusal.status, refusal.message, refusal.retry_after)
     if len(data) > max_bytes:
         return Reply.error(
             413, f"the page is larger than the limit of {max_bytes} bytes: ask for fewer rows"

@@ -7,7 +7,13 @@ format) and ships the YASGUI query page. The front, on the public host and port,
   and may answer HTTP 200 with a truncated body (measured here: a timed-out query came back as
   200, its JSON cut short), so the front cuts a query that runs too long or answers too
   much and returns a clean 503 or 413;
-- a bound on the queries that run at once (others wait, then get 503);
+- a bound on the queries that run at once (others wait, then get 503 with Retry-After), and
+  a listen queue long enough that many clients at once get that 503, never a reset;
+- refusal of a query over ``Limits.max_query_bytes`` or nested deeper than
+  ``Limits.max_depth`` (400, one line): Oxigraph's parser recurses, and 5,000 nested
+  parentheses killed the process;
+- supervision of the Oxigraph process: if it dies, the front logs the queries it was
+  answering, answers 503 with Retry-After meanwhile, and starts it again;
 - refusal of SPARQL Update and Graph Store requests (403);
 - dereferenceable resource IRIs: /id/<path> answers 303 See Other to the page (text/html), the
   Turtle (text/turtle) or the JSON-LD (application/ld+json) of the published release;
@@ -17,8 +23,9 @@ format) and ships the YASGUI query page. The front, on the public host and port,
   rows in the ``X-Total-Count`` header; other parameters (?resource=...) are answered live by
   Oxigraph under the same limits (questions.py).
 
-One module of about 490 lines: the front and the Oxigraph process it supervises share the
-limits, the slots and the shutdown; the paged questions are questions.py.
+One module of about 620 lines: the front and the Oxigraph process it supervises and starts
+again share the limits, the slots, the engine's readiness and the shutdown; the paged
+questions are questions.py.
 """
 
 from __future__ import annotations
@@ -65,6 +72,36 @@ class Limits:
     timeout_s: float = 10.0
     max_bytes: int = 10_000_000
     concurrent: int = 4
+    max_query_bytes: int = 100_000  # the text of one query
+    max_depth: int = 100  # nesting of ( { [ in one query, strings and comments aside
+
+
+RETRY_AFTER = 2  # seconds a client is asked to wait when busy or restarting
+
+
+def query_problem(text: str, limits: Limits) -> str | None:
+    """Why a query is refused before it reaches the engine (too long, nested too deep)."""
+    from kgbuild.graph.query import masked
+
+    size = len(text.encode("utf-8"))
+    if size > limits.max_query_bytes:
+        return (
+            f"the query is {size} bytes, over the limit of {limits.max_query_bytes}: "
+            "ask a shorter query"
+        )
+    depth = deepest = 0
+    for c in masked(text):
+        if c in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")}]":
+            depth -= 1
+    if deepest > limits.max_depth:
+        return (
+            f"the query nests brackets {deepest} deep, over the limit of {limits.max_depth}: "
+            "write it flatter"
+        )
+    return None
 
 
 def oxigraph_binary() -> str:
@@ -101,6 +138,7 @@ class Front(http.server.ThreadingHTTPServer):
     """The public server: SPARQL proxy with limits, pages and content negotiation."""
 
     daemon_threads = True
+    request_queue_size = 1024  # a burst of clients waits for a slot, not a reset connection
 
     def __init__(
         self,
@@ -118,6 +156,12 @@ class Front(http.server.ThreadingHTTPServer):
         self.base = base
         self.dist = dist  # the build whose stored answers /questions/ reads
         self.slots = threading.BoundedSemaphore(limits.concurrent)
+        self.engine: subprocess.Popen[bytes] | None = None  # the Oxigraph process, set by Server
+        self.ready = threading.Event()  # the engine answers (cleared while it restarts)
+        self.ready.set()
+        self.inflight: dict[int, str] = {}  # thread -> the query it sent the engine
+        self.lost: list[str] = []  # queries the engine died answering, not yet logged
+        self.lock = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -199,15 +243,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             texts.append(body.decode("utf-8", "replace"))
         elif kind == "application/x-www-form-urlencoded":
             texts += urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("query", [])
+        limits = self.server.limits
         try:
             for text in texts:
                 refuse_remote(text)
         except QueryError as exc:
             return self._error(403, exc.message)
-        limits = self.server.limits
+        for text in texts:
+            problem = query_problem(text, limits)
+            if problem:
+                return self._error(400, problem)
         started = time.monotonic()
         if not self.server.slots.acquire(timeout=limits.timeout_s):
-            return self._error(503, "the server is busy: too many queries at once; retry later")
+            return self._error(
+                503, "the server is busy: too many queries at once; retry later", RETRY_AFTER
+            )
         try:
             accept = self.headers.get("Accept") or "application/sparql-results+json"
             status, headers, data = self._upstream(method, query, body, kind, accept, started)
@@ -218,7 +268,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data)
         except _Refusal as refusal:
-            self._error(refusal.status, refusal.message)
+            self._error(refusal.status, refusal.message, refusal.retry_after)
         finally:
             self.server.slots.release()
 
@@ -228,7 +278,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """Oxigraph's answer (status, headers to pass on, body) within the limits; raises
         _Refusal when it runs too long or answers too much. The caller holds a slot."""
         limits = self.server.limits
+        restarting = _Refusal(
+            503, "the SPARQL engine is restarting; retry in a few seconds", RETRY_AFTER
+        )
+        if not self.server.ready.wait(timeout=min(limits.timeout_s, 5)):
+            raise restarting
         conn = http.client.HTTPConnection(*self.server.upstream, timeout=limits.timeout_s)
+        me = threading.get_ident()
+        with self.server.lock:
+            self.server.inflight[me] = _shown_query(body, query)
         headers = {"Accept": accept}
         if kind:
             headers["Content-Type"] = kind
@@ -259,9 +317,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except TimeoutError:
             raise too_long from None
         except OSError as exc:
+            engine = self.server.engine
+            if engine is not None:
+                try:
+                    engine.wait(timeout=1)  # a dead engine shows within a moment
+                except subprocess.TimeoutExpired:
+                    pass
+                else:
+                    with self.server.lock:  # for the supervisor's line: what it was asked
+                        self.server.lost.append(self.server.inflight.get(me, ""))
+                    raise restarting from None
+            if not self.server.ready.is_set():
+                raise restarting from None
             raise _Refusal(502, f"the SPARQL engine did not answer: {exc}") from None
         finally:
             conn.close()
+            with self.server.lock:
+                self.server.inflight.pop(me, None)
         data = b"".join(chunks)
         if response.status == 200 and CANCELLED in data[-200:]:
             raise too_long
@@ -296,7 +368,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         limits = self.server.limits
         started = time.monotonic()
         if not self.server.slots.acquire(timeout=limits.timeout_s):
-            raise _Refusal(503, "the server is busy: too many queries at once; retry later")
+            raise _Refusal(
+                503, "the server is busy: too many queries at once; retry later", RETRY_AFTER
+            )
         try:
             form = "application/x-www-form-urlencoded"
             replies = []
@@ -378,11 +452,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _error(self, status: int, message: str) -> None:
-        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+    def _error(self, status: int, message: str, retry_after: int | None = None) -> None:
+        data = (message + "\n").encode("utf-8")
+        self._send(status, "text/plain; charset=utf-8", data, retry_after=retry_after)
 
-    def _send(self, status: int, kind: str, data: bytes, length: int | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        kind: str,
+        data: bytes,
+        length: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data) if length is None else length))
         self.end_headers()
@@ -407,6 +491,10 @@ class Server:
         self.limits, self.base = limits, base
         self.process: subprocess.Popen[bytes] | None = None
         self.front: Front | None = None
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self.restarts = 0  # how often the engine was started again after dying
+        self.log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
 
     @property
     def url(self) -> str:
@@ -414,9 +502,10 @@ class Server:
         host, port = self.front.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> None:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], tuple[str, int]]:
+        """Start Oxigraph on a free loopback port and wait until it answers."""
         upstream = ("127.0.0.1", free_port())
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             [
                 oxigraph_binary(),
                 "serve-read-only",
@@ -434,13 +523,22 @@ class Server:
         while True:
             try:
                 with socket.create_connection(upstream, timeout=0.5):
-                    break
+                    return process, upstream
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    err = (self.process.stderr.read() if self.process.stderr else b"").decode()
-                    self.stop()
+                if process.poll() is not None or time.monotonic() > deadline:
+                    err = (process.stderr.read() if process.stderr else b"").decode()
+                    if process.poll() is None:
+                        process.kill()
+                        process.wait()
                     raise ServeError(f"the SPARQL engine did not start: {err.strip()}") from None
                 time.sleep(0.05)
+
+    def start(self) -> None:
+        try:
+            self.process, upstream = self._launch()
+        except ServeError:
+            self.held.release()
+            raise
         try:
             self.front = Front(
                 (self.host, self.port), upstream, self.release, self.limits, self.base, self.dist
@@ -451,12 +549,52 @@ class Server:
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror}",
                 hint="choose another --port or stop what uses it",
             ) from None
+        self.front.engine = self.process
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=self._supervise, daemon=True)
+        self._watcher.start()
+
+    def _supervise(self) -> None:
+        """Start Oxigraph again whenever it dies, saying which queries it was answering; the
+        front answers 503 with Retry-After meanwhile."""
+        while not self._stopping.wait(0.2):
+            process, front = self.process, self.front
+            if process is None or front is None or process.poll() is None:
+                continue
+            front.ready.clear()
+            time.sleep(0.2)  # the requests it was answering see it too
+            with front.lock:
+                queries = sorted(set(front.lost) | set(front.inflight.values()))
+                front.lost.clear()
+            err = (process.stderr.read() if process.stderr else b"").decode("utf-8", "replace")
+            err = "\n".join(x for x in err.splitlines() if not x.startswith("Listening for"))
+            shown = "; ".join(queries) or "none in flight"
+            self.log(
+                f"kgbuild serve: the SPARQL engine stopped (exit {process.returncode}) while "
+                f"answering: {shown}"
+                + (f" ({err.strip()[-200:]})" if err.strip() else "")
+                + "; starting it again"
+            )
+            self.restarts += 1
+            while not self._stopping.is_set():
+                try:
+                    self.process, front.upstream = self._launch()
+                    front.engine = self.process
+                    break
+                except ServeError as exc:
+                    self.log(f"kgbuild serve: {exc.message}; trying again")
+                    self._stopping.wait(1)
+            front.ready.set()
 
     def serve_forever(self) -> None:
         assert self.front is not None
         self.front.serve_forever(poll_interval=0.2)
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
         if self.front is not None:
             self.front.shutdown()
             self.front.server_close()
@@ -469,6 +607,15 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+        self.held.release()
+
+
+def _shown_query(body: bytes, query: str) -> str:
+    """The query text of a request, on one line and cut short, for the log."""
+    form = urllib.parse.parse_qs(query) or urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    text = form["query"][0] if form.get("query") else body.decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def run(server: Server, announce: Callable[[str], None]) -> None:
