@@ -72,7 +72,7 @@ def damage(path: Path, how: str, at: int, other: Path | None) -> None:
 
 @pytest.mark.slow
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     derandomize=True,
     database=None,
