@@ -34,12 +34,34 @@ LOCK_FILE = ".lock"  # in an output folder, and in each generation
 CURRENT = ".current"
 
 
+HOLDER_PATIENCE = 1.0  # seconds to wait for a new holder to write its name
+
+
 def _holder(handle: int) -> str:
     try:
-        text = os.pread(handle, 4096, 0).decode("utf-8", "replace").strip()
+        return os.pread(handle, 4096, 0).decode("utf-8", "replace").strip()
     except OSError:
-        text = ""
-    return text or "another process"
+        return ""
+
+
+def _try_lock(handle: int) -> str | None:
+    """Take the exclusive lock without waiting: None when taken, else who holds it.
+
+    The holder writes its name just after it takes the lock and clears it just before it lets
+    go, so an empty name means one of those instants: look again for a moment (the lock may
+    come free meanwhile) before calling the holder "another process"."""
+    deadline = time.monotonic() + HOLDER_PATIENCE
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return None
+        except BlockingIOError:
+            who = _holder(handle)
+            if who:
+                return who
+            if time.monotonic() > deadline:
+                return "another process"
+            time.sleep(0.01)
 
 
 @contextlib.contextmanager
@@ -61,10 +83,8 @@ def writing(
             hint="choose a writable folder with --out",
         ) from None
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            who = _holder(handle)
+        who = _try_lock(handle)
+        if who is not None:
             if not wait:
                 raise Busy(
                     f"{folder} is being written by {who}",
@@ -75,8 +95,9 @@ def writing(
             fcntl.flock(handle, fcntl.LOCK_EX)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
         command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])[:200] if sys.argv else ""
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, f"pid {os.getpid()} ({command}, since {stamp})".encode(), 0)
+        name = f"pid {os.getpid()} ({command}, since {stamp})".encode()
+        os.pwrite(handle, name, 0)  # written, then cut to length: never empty while held
+        os.ftruncate(handle, len(name))
         try:
             yield
         finally:

@@ -175,3 +175,25 @@ def test_a_killed_writer_leaves_the_lock_free(small: Path) -> None:
     holder.kill()
     holder.wait()
     assert run("build", "--project", str(small), "--no-wait").returncode == 0
+
+
+def test_a_holder_caught_before_it_wrote_its_name_is_still_named(tmp_path: Path) -> None:
+    """The holder writes its name just after taking the lock: a second run that looks in
+    between waits a moment for the name instead of saying "another process"."""
+    import fcntl
+    import threading
+
+    lock = tmp_path / ".lock"
+    handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(handle, fcntl.LOCK_EX)  # held, name not yet written
+    late = threading.Timer(0.2, lambda: os.pwrite(handle, b"pid 4242 (kgbuild build)", 0))
+    late.start()
+    try:
+        with (
+            pytest.raises(Busy, match="is being written by pid 4242"),
+            writing(tmp_path, wait=False),
+        ):
+            pass
+    finally:
+        late.join()
+        os.close(handle)
